@@ -93,8 +93,11 @@ def _open(browser, url: str):
 def test_math_and_mermaid_render_offline(server, browser, lang) -> None:
     page, errors, blocked = _open(browser, f"{server}{lang}autograd/graph/")
     page.wait_for_function("document.querySelectorAll('.katex').length > 0", timeout=20000)
+    # Material draws each diagram into a closed shadow root of a div.mermaid that replaces the
+    # <pre class="mermaid"> source: a drawn diagram is a div with a height.
     page.wait_for_function(
-        "[...document.querySelectorAll('.mermaid')].some(d => (d.shadowRoot || d).querySelector('svg'))",
+        "document.querySelectorAll('pre.mermaid').length === 0 && document.querySelectorAll('div.mermaid').length > 0"
+        " && [...document.querySelectorAll('div.mermaid')].every(d => d.getBoundingClientRect().height > 50)",
         timeout=30000,
     )
     assert not blocked, f"requests left the machine: {blocked}"
