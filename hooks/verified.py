@@ -38,3 +38,14 @@ def on_page_markdown(markdown, page, config, files):
         if line.startswith("# "):  # right under the page's title
             return "\n".join(lines[: i + 1] + ["", banner] + lines[i + 1 :])
     return banner + "\n" + markdown
+
+
+def on_page_content(html, page, config, files):
+    """Notebook pages are rendered by mkdocs-jupyter, not from Markdown: add the banner as HTML."""
+    if not page.file.src_uri.endswith(".ipynb"):
+        return html
+    import markdown
+
+    lang = "zh" if page.file.src_uri.endswith(".zh.ipynb") else "en"
+    banner = markdown.markdown(BANNER[lang].format(**_versions), extensions=["admonition"])
+    return banner + html

@@ -68,7 +68,7 @@ def test_notebook_is_a_rendered_page_in_its_language(site: Path, src: Path) -> N
     assert f'<html lang="{"zh" if is_chinese(src) else "en"}"' in html
 
 
-@pytest.mark.parametrize("src", [p for p in PAGES if p.suffix == ".md"], ids=lambda p: str(p.relative_to(DOCS)))
+@pytest.mark.parametrize("src", PAGES, ids=lambda p: str(p.relative_to(DOCS)))
 def test_page_says_which_torch_verified_it(site: Path, src: Path) -> None:
     from importlib.metadata import version
 
