@@ -1,0 +1,25 @@
+# Interrupt a run with a real SIGTERM in the middle of epoch 2, resume it, and compare
+# with the same run left alone: the metrics are identical, not just close.
+import os
+import signal
+
+from nnnotes import train
+
+
+def small(out):
+    return train.Config(dataset="fashion-mnist", train_size=3000, val_fraction=0.2,
+                        epochs=3, batch_size=100, threads=1, quiet=True, figures=False, out=out)
+
+
+def sigterm_in_epoch_two(trainer):
+    if trainer.epoch == 1 and trainer.step == 5:
+        os.kill(os.getpid(), signal.SIGTERM)  # what `kill PID` or a cluster scheduler sends
+
+
+try:
+    train.run(small("cut"), on_step=sigterm_in_epoch_two)
+except train.Interrupted as e:
+    print(e)
+resumed = train.run(train.Config(), resume="cut")
+alone = train.run(small("alone"))
+print(resumed == alone, resumed["test_acc"] == alone["test_acc"])
