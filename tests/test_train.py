@@ -150,6 +150,9 @@ def test_corrupt_data_exits_3_naming_the_file(data_dir, tmp_path, capsys):
     ("--val-fraction", "1", "must be between 0 and 1"),
     ("--optimizer", "rmsprop", "invalid choice"),
     ("--lr", "-1", "must be a positive number"),
+    ("--augment", "rotate", "invalid choice"),
+    ("--label-smoothing", "1", "must be in [0, 1)"),
+    ("--warmup", "-2", "must be a number >= 0"),
 ])
 def test_bad_option_exits_2_with_the_reason(option, value, message, capsys):
     code, err = main_error([option, value], capsys)
@@ -178,7 +181,8 @@ def test_help_explains_every_option(capsys):
     out = capsys.readouterr().out
     for option in ("--epochs", "--batch-size", "--lr", "--optimizer", "--hidden", "--dropout",
                    "--batchnorm", "--seed", "--device", "--out", "--resume", "--val-fraction",
-                   "--quiet", "--data-dir", "Exit codes"):
+                   "--quiet", "--data-dir", "--augment", "--label-smoothing", "--warmup",
+                   "Exit codes"):
         assert option in out
 
 
@@ -204,6 +208,62 @@ def test_cosine_schedule_decays_to_zero():
     assert train.learning_rate(cfg, 0, 100) == 0.1
     assert math.isclose(train.learning_rate(cfg, 50, 100), 0.05)
     assert train.learning_rate(cfg, 100, 100) < 1e-12
+
+
+def test_warmup_rises_linearly_then_the_cosine_starts_from_the_full_rate():
+    cfg = Config(lr=0.1, schedule="cosine")
+    assert [train.learning_rate(cfg, s, 100, warmup_steps=4) for s in range(4)] == \
+        pytest.approx([0.025, 0.05, 0.075, 0.1])
+    assert train.learning_rate(cfg, 4, 100, warmup_steps=4) == 0.1
+    assert train.learning_rate(cfg, 100, 100, warmup_steps=4) < 1e-12
+
+
+def test_shift_moves_each_image_by_at_most_two_pixels_and_fills_with_background():
+    images = torch.rand(200, 28, 28) + 1  # all pixels in [1, 2): background -1 is recognizable
+    shifted = train.shift_images(images.view(200, -1), 2, -1.0, torch.Generator().manual_seed(0))
+    shifted = shifted.view(200, 28, 28)
+    found = set()
+    for image, moved in zip(images, shifted):
+        for dy in range(-2, 3):
+            for dx in range(-2, 3):
+                rolled = torch.roll(image, (dy, dx), (0, 1))
+                inside = moved != -1
+                if torch.equal(moved[inside], rolled[inside]) and \
+                        int(inside.sum()) == (28 - abs(dy)) * (28 - abs(dx)):
+                    found.add((dy, dx))
+                    break
+            else:
+                continue
+            break
+        else:
+            raise AssertionError("an image was not a shift of at most 2 pixels")
+    assert len(found) == 25  # every offset occurs: each image gets its own
+
+
+def test_flip_mirrors_about_half_of_the_images_and_leaves_the_rest_alone():
+    images = torch.rand(1000, 784)
+    flipped = train.flip_images(images, torch.Generator().manual_seed(0))
+    mirrored = torch.tensor([torch.equal(f.view(28, 28), i.view(28, 28).flip(1))
+                             for f, i in zip(flipped, images)])
+    unchanged = (flipped == images).all(1)
+    assert bool((mirrored | unchanged).all()) and 400 < int(mirrored.sum()) < 600
+
+
+def test_resume_is_exact_with_augmentation_warmup_and_label_smoothing(data_dir, tmp_path):
+    options = dict(augment="shift", warmup=0.5, label_smoothing=0.1, epochs=2)
+
+    def sigterm_mid_epoch_two(trainer: train.Trainer) -> None:
+        if trainer.epoch == 1 and trainer.step == 5:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    with pytest.raises(train.Interrupted):
+        train.run(small(data_dir, tmp_path / "cut", **options), on_step=sigterm_mid_epoch_two)
+    resumed = train.run(Config(figures=False, extra={"given": ["figures"]}),
+                        resume=tmp_path / "cut")
+    alone = train.run(small(data_dir, tmp_path / "alone", **options))
+    assert resumed == alone and history(tmp_path / "cut") == history(tmp_path / "alone")
+    plain = train.run(small(data_dir, tmp_path / "plain", epochs=2))
+    assert plain["test_acc"] != alone["test_acc"]  # the options did change the training
 
 
 def test_confusion_matrix_rows_are_truth_and_columns_predictions():

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nnnotes import checkpoint, data, plots
+from nnnotes import checkpoint, data
 from nnnotes.models import MLP
 
 
@@ -63,6 +63,8 @@ def report(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, classes
     matrix = confusion_matrix(predicted, labels, len(classes))
     per_class = (matrix.diag() / matrix.sum(1).clamp(min=1)).tolist()
     if out_dir is not None:
+        from nnnotes import plots  # matplotlib: imported only to draw (it takes ~0.6 s)
+
         plots.plot_confusion(matrix, classes).savefig(out_dir / "confusion_matrix.png", dpi=110)
         plots.plot_misclassified(images, predicted, labels, classes).savefig(
             out_dir / "misclassified.png", dpi=110)
@@ -90,6 +92,8 @@ def evaluate_run(run_dir: str | Path, which: str = "best", data_dir: str | None 
     metrics = report(model_from_checkpoint(state), images, labels,
                      list(data.CLASSES[cfg["dataset"]]), mean, std, run_dir)
     if state["history"]:
+        from nnnotes import plots
+
         plots.plot_history(state["history"]).savefig(run_dir / "curves.png", dpi=110)
     metrics = {"checkpoint": which, "epoch": state["epoch"], **metrics}
     checkpoint.write_json(run_dir / f"evaluation-{which}.json", metrics)

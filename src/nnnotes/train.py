@@ -34,7 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nnnotes import checkpoint, data, evaluate, plots
+from nnnotes import checkpoint, data, evaluate
 from nnnotes.models import MLP
 
 DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "adam": 4e-3, "adamw": 4e-3}
@@ -49,12 +49,15 @@ class Config:
 
     dataset: str = "mnist"
     data_dir: str | None = None
-    epochs: int = 20
+    epochs: int = 10
     batch_size: int = 512
     optimizer: str = "adam"
     lr: float | None = None  # None: DEFAULT_LR[optimizer]
     weight_decay: float = 0.0
     schedule: str = "cosine"
+    warmup: float = 0.0  # epochs of linear warm-up before the schedule
+    label_smoothing: float = 0.0
+    augment: str = "none"
     hidden: tuple[int, ...] = (128, 64)
     dropout: float = 0.0
     batchnorm: bool = False
@@ -148,11 +151,39 @@ def make_optimizer(model: nn.Module, cfg: Config) -> torch.optim.Optimizer:
     raise RunError(f"unknown optimizer {cfg.optimizer!r}")
 
 
-def learning_rate(cfg: Config, step: int, total_steps: int) -> float:
-    """The learning rate at a global step: constant, or cosine decay to zero."""
+def learning_rate(cfg: Config, step: int, total_steps: int, warmup_steps: int = 0) -> float:
+    """The learning rate at a global step: a linear warm-up over ``warmup_steps``, then
+    constant, or cosine decay to zero at ``total_steps``."""
+    if step < warmup_steps:
+        return cfg.lr * (step + 1) / warmup_steps
     if cfg.schedule == "cosine":
-        return cfg.lr * 0.5 * (1 + math.cos(math.pi * step / total_steps))
+        progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+        return cfg.lr * 0.5 * (1 + math.cos(math.pi * progress))
     return cfg.lr
+
+
+def shift_images(x: torch.Tensor, max_shift: int, background: float,
+                 generator: torch.Generator) -> torch.Tensor:
+    """Translate every 28x28 image of a flattened batch ``[B, 784]`` by its own random offset
+    of up to ``max_shift`` pixels in each direction, filling with ``background``.
+
+    One pad and one gather for the whole batch: no per-image Python loop."""
+    n, side = len(x), 28
+    padded_side = side + 2 * max_shift
+    padded = F.pad(x.view(n, side, side), (max_shift,) * 4, value=background)
+    offsets = torch.randint(0, 2 * max_shift + 1, (n, 2), generator=generator).to(x.device)
+    rows = torch.arange(side, device=x.device).view(1, side, 1) + offsets[:, 0].view(n, 1, 1)
+    cols = torch.arange(side, device=x.device).view(1, 1, side) + offsets[:, 1].view(n, 1, 1)
+    index = (rows * padded_side + cols).view(n, side * side)
+    return padded.view(n, -1).gather(1, index)
+
+
+def flip_images(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Mirror a random half of a flattened batch ``[B, 784]`` of 28x28 images left to right."""
+    n = len(x)
+    flip = (torch.rand(n, generator=generator) < 0.5).to(x.device).view(n, 1, 1)
+    images = x.view(n, 28, 28)
+    return torch.where(flip, images.flip(2), images).view(n, -1)
 
 
 @dataclass
@@ -194,6 +225,7 @@ class Trainer:
         self.data = prepare(cfg, self.device)
         torch.manual_seed(cfg.seed)  # weights and dropout masks
         self.shuffle = torch.Generator().manual_seed(cfg.seed)  # batch order
+        self.augmentation = torch.Generator().manual_seed(cfg.seed + 1)  # shifts, flips
         self.model = MLP((784, *cfg.hidden, 10), cfg.dropout, cfg.batchnorm).to(self.device)
         self.optimizer = make_optimizer(self.model, cfg)
         self.history: list[dict] = []
@@ -206,6 +238,7 @@ class Trainer:
             raise RunError(f"{n} training and {len(self.data.y_val)} validation examples: "
                            "increase --train-size or change --val-fraction")
         self.steps_per_epoch = math.ceil(n / cfg.batch_size)
+        self.warmup_steps = round(cfg.warmup * self.steps_per_epoch)
 
     # --- checkpoints -------------------------------------------------------------------
     def state(self) -> dict:
@@ -213,6 +246,7 @@ class Trainer:
         return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                 "epoch": self.epoch, "step": self.step, "perm": self.perm,
                 "partial": dict(self.partial), "rng": checkpoint.rng_state(self.shuffle),
+                "augmentation_rng": self.augmentation.get_state(),
                 "config": config_to_dict(self.cfg), "history": self.history,
                 "best": dict(self.best), "normalization": [self.data.mean, self.data.std],
                 "torch_version": str(torch.__version__)}
@@ -225,6 +259,8 @@ class Trainer:
         self.partial, self.best = dict(state["partial"]), dict(state["best"])
         self.history = list(state["history"])
         checkpoint.set_rng_state(state["rng"], self.shuffle)
+        if "augmentation_rng" in state:
+            self.augmentation.set_state(state["augmentation_rng"])
 
     def save(self, name: str) -> Path:
         path = self.run_dir / f"{name}.pt"
@@ -243,13 +279,18 @@ class Trainer:
         start = time.perf_counter()
         self.model.train()  # Dropout on, BatchNorm uses (and updates) batch statistics
         for step in range(self.step, self.steps_per_epoch):
-            lr = learning_rate(cfg, self.epoch * self.steps_per_epoch + step, total)
+            lr = learning_rate(cfg, self.epoch * self.steps_per_epoch + step, total,
+                               self.warmup_steps)
             for group in self.optimizer.param_groups:
                 group["lr"] = lr
             idx = perm[step * cfg.batch_size:(step + 1) * cfg.batch_size]
             x, y = d.x_train[idx], d.y_train[idx]
+            if cfg.augment == "shift":  # background: a black pixel, standardized
+                x = shift_images(x, 2, -d.mean / d.std, self.augmentation)
+            elif cfg.augment == "flip":
+                x = flip_images(x, self.augmentation)
             logits = self.model(x)
-            loss = F.cross_entropy(logits, y)
+            loss = F.cross_entropy(logits, y, label_smoothing=cfg.label_smoothing)
             value = loss.item()  # a Python float: no graph is kept alive by the running sum
             if not math.isfinite(value):
                 bar.close()
@@ -321,6 +362,8 @@ class Trainer:
                    **test}
         checkpoint.write_json(self.run_dir / "metrics.json", metrics)
         if self.cfg.figures:
+            from nnnotes import plots  # matplotlib: imported only to draw (it takes ~0.6 s)
+
             plots.plot_history(self.history).savefig(self.run_dir / "curves.png", dpi=110)
         self.log(f"best epoch {metrics['best_epoch']} (val acc {metrics['best_val_acc']:.4f}): "
                  f"test loss {test['test_loss']:.4f}  test acc {test['test_acc']:.4f}  "
@@ -450,6 +493,20 @@ def positive_float(text: str) -> float:
     return value
 
 
+def non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
+    return value
+
+
+def smoothing(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+    return value
+
+
 def hidden_sizes(text: str) -> tuple[int, ...]:
     try:
         sizes = tuple(int(s) for s in text.split(",") if s.strip())
@@ -493,6 +550,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--dropout", type=dropout_rate, default=d.dropout,
                    help="Dropout probability after every hidden ReLU (default: 0, none)")
     g.add_argument("--batchnorm", action="store_true", help="BatchNorm1d before every hidden ReLU")
+    g.add_argument("--augment", choices=["none", "shift", "flip"], default=d.augment,
+                   help="data augmentation of the training batches, drawn anew every epoch: "
+                        "none; shift (move each image by a random 0-2 pixels in each "
+                        "direction); or flip (mirror a random half of the images left to "
+                        "right) (default: %(default)s)")
     g = p.add_argument_group("optimization")
     g.add_argument("--epochs", type=positive_int, default=d.epochs, help="number of epochs (default: %(default)s)")
     g.add_argument("--batch-size", type=positive_int, default=d.batch_size,
@@ -507,6 +569,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--schedule", choices=["constant", "cosine"], default=d.schedule,
                    help="learning rate schedule: constant, or cosine decay to 0 over the run "
                         "(default: %(default)s)")
+    g.add_argument("--warmup", type=non_negative_float, default=d.warmup,
+                   help="epochs (may be fractional) of linear learning rate warm-up from 0 "
+                        "before the schedule starts (default: %(default)s, none)")
+    g.add_argument("--label-smoothing", type=smoothing, default=d.label_smoothing,
+                   help="label smoothing of the cross-entropy targets, in [0, 1) "
+                        "(default: %(default)s, none)")
     g.add_argument("--seed", type=int, default=d.seed,
                    help="random seed for weights, split, batch order and dropout "
                         "(default: %(default)s)")
