@@ -479,7 +479,8 @@ def fraction(text: str) -> float:
     return value
 
 
-def dropout_rate(text: str) -> float:
+def rate(text: str) -> float:
+    """A probability-like rate in [0, 1): Dropout, label smoothing."""
     value = float(text)
     if not 0.0 <= value < 1.0:
         raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
@@ -497,13 +498,6 @@ def non_negative_float(text: str) -> float:
     value = float(text)
     if not value >= 0 or not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
-    return value
-
-
-def smoothing(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
     return value
 
 
@@ -547,7 +541,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--hidden", type=hidden_sizes, default=d.hidden,
                    help="hidden layer sizes, comma-separated; input 784 and output 10 are added "
                         "(default: " + ",".join(map(str, d.hidden)) + ")")
-    g.add_argument("--dropout", type=dropout_rate, default=d.dropout,
+    g.add_argument("--dropout", type=rate, default=d.dropout,
                    help="Dropout probability after every hidden ReLU (default: 0, none)")
     g.add_argument("--batchnorm", action="store_true", help="BatchNorm1d before every hidden ReLU")
     g.add_argument("--augment", choices=["none", "shift", "flip"], default=d.augment,
@@ -572,7 +566,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--warmup", type=non_negative_float, default=d.warmup,
                    help="epochs (may be fractional) of linear learning rate warm-up from 0 "
                         "before the schedule starts (default: %(default)s, none)")
-    g.add_argument("--label-smoothing", type=smoothing, default=d.label_smoothing,
+    g.add_argument("--label-smoothing", type=rate, default=d.label_smoothing,
                    help="label smoothing of the cross-entropy targets, in [0, 1) "
                         "(default: %(default)s, none)")
     g.add_argument("--seed", type=int, default=d.seed,
