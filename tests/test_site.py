@@ -66,6 +66,9 @@ def test_notebook_is_a_rendered_page_in_its_language(site: Path, src: Path) -> N
     assert html.lstrip().lower().startswith("<!doctype html"), "the notebook was copied, not rendered"
     assert "jupyter-wrapper" in html and 'class="md-content"' in html
     assert f'<html lang="{"zh" if is_chinese(src) else "en"}"' in html
+    # nbconvert renders a notebook's Markdown without MkDocs: no admonitions, no .md links
+    assert "!!! " not in html and "??? " not in html, "a MkDocs admonition left as text"
+    assert not re.search(r'href="[^"]*\.md(#[^"]*)?"', html), "a link to a .md file (use ../../page/)"
 
 
 @pytest.mark.parametrize("src", PAGES, ids=lambda p: str(p.relative_to(DOCS)))
