@@ -18,14 +18,10 @@ from __future__ import annotations
 import math
 from typing import Callable
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from torch import Tensor, nn  # noqa: E402
+import torch
+import torch.nn.functional as F
+from matplotlib.figure import Figure  # no pyplot: drawing needs no backend
+from torch import Tensor, nn
 
 # ---------------------------------------------------------------- the functions
 
