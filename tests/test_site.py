@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from nnnotes.pages import is_chinese
+from nnnotes.pages import is_chinese, site_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -28,7 +28,7 @@ def _page_dir(src: Path) -> str:
     return ("zh/" if is_chinese(src) else "") + rel
 
 
-PAGES = sorted(p for p in DOCS.rglob("*") if p.suffix in {".md", ".ipynb"} and ".ipynb_checkpoints" not in p.parts)
+PAGES = site_pages(DOCS)
 NOTEBOOKS = [p for p in PAGES if p.suffix == ".ipynb"]
 
 

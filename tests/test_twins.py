@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from nnnotes.pages import INSERT, is_chinese, read_blocks, strip_comments, twin_of
+from nnnotes.pages import INSERT, is_chinese, read_blocks, site_pages, strip_comments, twin_of
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-PAGES = sorted(p for p in DOCS.rglob("*") if p.suffix in {".md", ".ipynb"} and ".ipynb_checkpoints" not in p.parts)
+PAGES = site_pages(DOCS)
 ENGLISH = [p for p in PAGES if not is_chinese(p)]
 
 

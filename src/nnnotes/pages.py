@@ -22,9 +22,6 @@ import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-"""The project root when running from a checkout (``src/nnnotes/pages.py`` -> root)."""
-
 PYTHON_LANGUAGES = {"python", "py", "python3", "pycon"}
 
 _FENCE = re.compile(
@@ -142,6 +139,11 @@ def strip_comments(source: str) -> str:
             source = re.sub(r"(?m)^\s*#.*$", "", source)
         lines = source.splitlines()
     return "\n".join(l.rstrip() for l in lines if l.strip())
+
+
+def site_pages(docs: Path) -> list[Path]:
+    """Every page of the site: Markdown pages and notebooks, both languages."""
+    return sorted(p for p in docs.rglob("*") if p.suffix in {".md", ".ipynb"} and ".ipynb_checkpoints" not in p.parts)
 
 
 def twin_of(page: Path) -> Path:
