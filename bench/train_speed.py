@@ -119,11 +119,12 @@ def ours(data_dir: Path, argv: list[str], budget: float) -> dict:
     import torch
 
     from nnnotes import data, evaluate, train
+    from nnnotes.train.cli import parse
 
     clock = Clock()
     out = Path(tempfile.mkdtemp()) / "run"
-    cfg, _ = train.parse_config(["--dataset", "fashion-mnist", "--data-dir", str(data_dir),
-                                 "--out", str(out), "--quiet", "--no-figures", *argv])
+    cfg = train.Config(**parse(["--dataset", "fashion-mnist", "--data-dir", str(data_dir),
+                                "--out", str(out), "--quiet", "--no-figures", *argv]))
     images, labels = data.load("fashion-mnist", "test", data_dir)
     epochs: list[dict] = []
     kept = {"test_acc": 0.0}

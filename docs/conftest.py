@@ -1,14 +1,19 @@
 """Run every Python code block of every page, in both languages (``pytest docs/``).
 
-* One namespace per page, seeded (``torch``, ``random``, ``numpy``), run in a fresh temporary
-  working directory; blocks run in page order.
-* A ``text`` block right after a Python block must equal what that block printed
-  (trailing spaces ignored; ``...`` matches anything, as doctest's ELLIPSIS).
-* A block starting with ``>>>`` is a doctest.
-* ``--8<-- "x.py"`` includes ``snippets/x.py`` and runs it in the page's namespace.
-* ``<!-- skip: next "reason" -->`` skips the next block; the run prints how many were skipped.
+Sybil collects the pages; what it already does, it does:
 
-The block reading is in ``nnnotes.pages`` and shared with the twin test and the site hooks.
+* ``<!-- skip: next "reason" -->`` skips the next block (Sybil's Markdown ``SkipParser``, so
+  ``start``/``end`` and conditions work too); here a skip must give its reason;
+* a block starting with ``>>>`` is a doctest (Sybil's doctest parser, ELLIPSIS and
+  NORMALIZE_WHITESPACE).
+
+What Sybil has no notion of is added here (the page reading is ``sitebuild.pages``):
+
+* one namespace per page, seeded (``torch``, ``random``, ``numpy``), run in a fresh temporary
+  working directory; blocks run in page order;
+* a ``text`` block right after a Python block must equal what that block printed
+  (trailing spaces ignored; ``...`` matches anything, as doctest's ELLIPSIS);
+* ``--8<-- "x.py"`` includes ``snippets/x.py`` and runs it in the page's namespace.
 """
 
 from __future__ import annotations
@@ -19,20 +24,23 @@ import io
 import os
 import random
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-from sybil import Region, Sybil
+from sybil import Document, Example, Region, Sybil
+from sybil.evaluators.doctest import DocTestEvaluator
+from sybil.parsers.abstract.doctest import DocTestStringParser
+from sybil.parsers.markdown import SkipParser
 
-from nnnotes.pages import Block, expand_includes, python_blocks
+from sitebuild.pages import Block, expand_includes, only_includes, python_blocks
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 DOCS = Path(__file__).resolve().parent
 SNIPPETS = DOCS.parent / "snippets"
 SEED = 0
-FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
-_stats = {"run": 0, "skipped": 0, "reasons": []}
+_ran: set[tuple[str, int]] = set()  # (page, line) of every block that ran
 
 
 def _seed(namespace: dict) -> None:
@@ -51,7 +59,7 @@ def _seed(namespace: dict) -> None:
 def _teardown(namespace: dict) -> None:
     import matplotlib.pyplot as plt
 
-    plt.close("all")
+    plt.close("all")  # a page may draw with pyplot, as a reader would
     os.chdir(namespace.pop("__nnnotes_cwd__"))
     namespace.pop("__nnnotes_tmp__").cleanup()
 
@@ -62,38 +70,19 @@ def _same_output(want: str, got: str) -> bool:
     return doctest.OutputChecker().check_output(want, got, doctest.ELLIPSIS)
 
 
-def _run_code(block: Block, path: str, namespace: dict) -> None:
-    """Execute a block; code keeps the page's line numbers, included snippets their own."""
-    only_includes = block.includes and all(
-        not line.strip() or line.strip().startswith(("--8<--", "-8<-")) for line in block.source.splitlines()
-    )
-    if only_includes:
-        for name in block.includes:
-            snippet = SNIPPETS / name
-            exec(compile(snippet.read_text(encoding="utf-8"), str(snippet), "exec"), namespace)
-    else:
-        source = "\n" * (block.body_line - 1) + expand_includes(block.source, SNIPPETS)
-        exec(compile(source, path, "exec"), namespace)
-
-
-def _evaluate(example) -> str | None:
+def _run_code(example: Example) -> str | None:
+    """Execute a block and compare what it printed with the output block under it."""
     block: Block = example.parsed
-    where = f"{example.path}:{block.line}"
-    if block.skip_reason:
-        _stats["skipped"] += 1
-        _stats["reasons"].append(f"{where}: {block.skip_reason}")
-        pytest.skip(block.skip_reason)
-    _stats["run"] += 1
-    namespace = example.namespace
-    if block.is_doctest:
-        test = doctest.DocTestParser().get_doctest(block.source, namespace, where, example.path, block.line)
-        report = io.StringIO()
-        runner = doctest.DocTestRunner(optionflags=FLAGS)
-        runner.run(test, out=report.write, clear_globs=False)
-        return report.getvalue() or None
-    stdout = io.StringIO()
+    _ran.add((example.path, block.line))
+    namespace, stdout = example.namespace, io.StringIO()
     with contextlib.redirect_stdout(stdout):
-        _run_code(block, example.path, namespace)
+        if only_includes(block):  # snippets keep their own file names and line numbers
+            for name in block.includes:
+                snippet = SNIPPETS / name
+                exec(compile(snippet.read_text(encoding="utf-8"), str(snippet), "exec"), namespace)
+        else:  # code keeps the page's line numbers
+            source = "\n" * (block.body_line - 1) + expand_includes(block.source, SNIPPETS)
+            exec(compile(source, example.path, "exec"), namespace)
     if block.output is not None and not _same_output(block.output.source, stdout.getvalue()):
         return (
             f"{example.path}:{block.output.line}: the output shown does not match what the block at "
@@ -103,12 +92,45 @@ def _evaluate(example) -> str | None:
     return None
 
 
-def parse_page(document) -> list[Region]:
-    return [Region(b.start, b.end, parsed=b, evaluator=_evaluate) for b in python_blocks(document.text)]
+class _Doctest(DocTestEvaluator):
+    """Sybil's doctest evaluator, counting each fenced block once."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+        self.line = line
+
+    def __call__(self, example: Example) -> str:
+        _ran.add((example.path, self.line))
+        return super().__call__(example)
+
+
+def parse_python_blocks(document: Document) -> Iterable[Region]:
+    """One region per Python block; a ``>>>`` block becomes Sybil's doctest regions."""
+    for block in python_blocks(document.text):
+        if not block.is_doctest:
+            yield Region(block.start, block.end, parsed=block, evaluator=_run_code)
+            continue
+        offset = block.start + document.text[block.start:].index("\n") + 1
+        for region in DocTestStringParser(_Doctest(block.line))(block.source, document.path):
+            region.start, region.end = region.start + offset, region.end + offset
+            yield region
+
+
+class SkipWithReason(SkipParser):
+    """Sybil's skip directive; ``next`` and ``start`` must say why: ``<!-- skip: next "why" -->``."""
+
+    def __call__(self, document: Document) -> Iterable[Region]:
+        for region in super().__call__(document):
+            action, reason = region.parsed
+            if action in ("next", "start") and not reason:
+                line = document.text.count("\n", 0, region.start) + 1
+                raise ValueError(f'{document.path}:{line}: a skip needs a reason: '
+                                 f'<!-- skip: {action} "why" -->')
+            yield region
 
 
 pytest_collect_file = Sybil(
-    parsers=[parse_page],
+    parsers=[SkipWithReason(), parse_python_blocks],
     patterns=["*.md"],
     setup=_seed,
     teardown=_teardown,
@@ -116,8 +138,8 @@ pytest_collect_file = Sybil(
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    if _stats["run"] or _stats["skipped"]:
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if ".md" in r.nodeid]
+    if _ran or skipped:
         terminalreporter.write_line(
-            f"page code blocks: {_stats['run']} run, {_stats['skipped']} skipped"
-            + "".join(f"\n  skipped {r}" for r in _stats["reasons"])
-        )
+            f"page code blocks: {len(_ran)} run, {len(skipped)} skipped"
+            + "".join(f"\n  skipped {r.nodeid}: {r.longrepr[-1]}" for r in skipped))

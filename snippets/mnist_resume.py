@@ -20,6 +20,6 @@ try:
     train.run(small("cut"), on_step=sigterm_in_epoch_two)
 except train.Interrupted as e:
     print(e)
-resumed = train.run(train.Config(), resume="cut")
+resumed = train.resume("cut")
 alone = train.run(small("alone"))
 print(resumed == alone, resumed["test_acc"] == alone["test_acc"])

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
 import pytest
 
+from nnnotes.train import Config, run
+
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+# The small run of the trainer's tests: 3 epochs on 2,400 Fashion-MNIST images (600 for
+# validation), one thread, about a second.
+SMALL = dict(dataset="fashion-mnist", train_size=3000, val_fraction=0.2, epochs=3,
+             batch_size=100, threads=1, quiet=True)
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +32,22 @@ def data_dir() -> Path:
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         pytest.fail(message)
     pytest.skip(message)
+
+
+def small(data_dir: Path, out: Path, **changes) -> Config:
+    """The configuration of :data:`SMALL`, reading ``data_dir`` and writing ``out``."""
+    return Config(**{**SMALL, "data_dir": str(data_dir), "out": str(out), "figures": False,
+                     **changes})
+
+
+def history(run_dir: Path) -> list[dict]:
+    """history.csv without its wall-clock column."""
+    with open(run_dir / "history.csv") as f:
+        return [{k: v for k, v in row.items() if k != "seconds"} for row in csv.DictReader(f)]
+
+
+@pytest.fixture(scope="session")
+def finished(data_dir, tmp_path_factory) -> tuple[Path, dict]:
+    """One finished small run (with its figures) and its metrics, shared by the tests."""
+    out = tmp_path_factory.mktemp("run") / "run"
+    return out, run(small(data_dir, out, figures=True))

@@ -5,7 +5,6 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from matplotlib.figure import Figure
 from torch import nn
 
 from nnnotes import activations as A
@@ -141,11 +140,6 @@ def test_torch_relu_functional_relu_and_module_agree():
     assert torch.equal(torch.relu(x), F.relu(x))
     assert torch.equal(torch.relu(x), nn.ReLU()(x))
     assert list(nn.ReLU().parameters()) == []
-
-
-@pytest.mark.parametrize("fn", [A.figure_activations, A.figure_sigmoid_saturation, A.figure_sigmoid_vs_relu_depth])
-def test_figures_are_matplotlib_figures(fn):
-    assert isinstance(fn(), Figure)
 
 
 @settings(max_examples=40, deadline=None)

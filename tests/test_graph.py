@@ -94,23 +94,19 @@ flowchart TB
     n2 --> n3"""
 
 
-def fenced(diagram: str) -> str:
-    return "```mermaid\n" + diagram + "\n```\n"
-
-
 def test_mul_add_graph_is_drawn_as_pytorch_builds_it() -> None:
     assert graph.text_tree(*graph.example_mul_add()) == MUL_ADD_TREE
-    assert graph.markdown_autograd_mul_add() == fenced(MUL_ADD_MERMAID)
+    assert graph.mermaid(*graph.example_mul_add()) == MUL_ADD_MERMAID
 
 
 def test_linear_relu_linear_cross_entropy_graph_is_drawn_as_pytorch_builds_it() -> None:
     assert graph.text_tree(*graph.example_mlp_loss()) == MLP_LOSS_TREE
-    assert graph.markdown_autograd_mlp_loss() == fenced(MLP_LOSS_MERMAID)
+    assert graph.mermaid(*graph.example_mlp_loss()) == MLP_LOSS_MERMAID
 
 
 def test_shared_subexpression_is_one_node_drawn_once() -> None:
     assert graph.text_tree(*graph.example_diamond()) == DIAMOND_TREE
-    assert graph.markdown_autograd_diamond() == fenced(DIAMOND_MERMAID)
+    assert graph.mermaid(*graph.example_diamond()) == DIAMOND_MERMAID
 
 
 def test_engine_graph_is_drawn_exactly_like_the_pytorch_graph() -> None:
@@ -120,7 +116,6 @@ def test_engine_graph_is_drawn_exactly_like_the_pytorch_graph() -> None:
     names = {"x": x, "y": y}
     assert graph.text_tree(w, names) == MUL_ADD_TREE
     assert graph.mermaid(w, names) == MUL_ADD_MERMAID
-    assert graph.markdown_autograd_engine_mul_add() == fenced(MUL_ADD_MERMAID)
 
 
 def test_output_index_of_a_multi_output_node_is_shown() -> None:

@@ -17,10 +17,20 @@ def test_default_mlp_is_784_128_64_10_with_relu():
     assert sum(p.numel() for p in model.parameters()) == 109_386
 
 
-def test_mlp_flattens_images_and_returns_logits():
-    logits = MLP()(torch.rand(5, 1, 28, 28))
-    assert logits.shape == (5, 10)
-    assert not torch.allclose(logits.softmax(1).sum(1), logits.sum(1))  # not probabilities
+def test_mlp_flattens_images_and_returns_the_last_linear_layers_output_as_logits():
+    model, x = MLP(), torch.rand(5, 1, 28, 28)
+    logits = model(x)
+    assert logits.shape == (5, 10) and isinstance(model[-1], nn.Linear)
+    assert torch.equal(logits, model[-1](nn.Sequential(*list(model)[:-1])(x)))  # nothing after it
+    assert not torch.allclose(logits.exp().sum(1), torch.ones(5))  # not log-probabilities
+    assert not torch.allclose(logits.sum(1), torch.ones(5))  # not probabilities
+
+
+def test_for_images_adds_the_784_inputs_and_10_classes_around_the_hidden_sizes():
+    model = MLP.for_images((32,), dropout=0.1, batchnorm=True)
+    assert model.sizes == (784, 32, 10)
+    assert [type(m).__name__ for m in model] == ["Flatten", "Linear", "BatchNorm1d", "ReLU",
+                                                  "Dropout", "Linear"]
 
 
 def test_hidden_layer_order_is_linear_batchnorm_relu_dropout():

@@ -198,19 +198,3 @@ def test_adamw_with_zero_gradient_shrinks_weights_by_lr_times_decay():
     w.grad = torch.zeros(2, dtype=torch.float64)
     opt.step()
     torch.testing.assert_close(w.detach(), torch.tensor([0.95, -1.9], dtype=torch.float64))
-
-
-def test_gradient_descent_on_w_squared_diverges_when_lr_above_one():
-    from nnnotes.optim_figures import gradient_descent_1d
-
-    assert abs(gradient_descent_1d(0.3)[-1]) < 1e-4
-    assert abs(gradient_descent_1d(1.05)[-1]) > 1.0
-    assert gradient_descent_1d(0.25, steps=3) == pytest.approx([1.0, 0.5, 0.25, 0.125])
-
-
-def test_momentum_gets_closer_than_sgd_on_the_quadratic():
-    from nnnotes import optim_figures as of
-
-    ends = {name: of.quadratic(of.trajectory(of.quadratic, of.QUADRATIC_START, cls, 40, **hyper)[-1])
-            for name, (cls, hyper) in of.QUADRATIC_RUNS.items()}
-    assert ends["momentum"] < ends["SGD"] < of.quadratic(torch.tensor(of.QUADRATIC_START))

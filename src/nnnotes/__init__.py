@@ -1,9 +1,23 @@
-"""nnnotes: the package behind the nnnotes site.
+"""nnnotes: the package behind the nnnotes site (what the pages import and ``pip`` ships).
 
-Each module is named after the concept it teaches and mirrors a page of the site:
-``activations`` (activations.md), ``losses`` (losses.md), ``graph`` and ``engine``
-(autograd/), ``optim`` (optimizers.md), ``norm`` (normalization.md), ``data``, ``models``
-and ``train`` (mnist.md).
+The modules the pages teach, each named after its page::
+
+    activations    activations.md       losses       losses.md
+    graph          autograd/graph.md, backward.md, no-grad.md (drawing a live graph)
+    engine         autograd/engine.md   optim        optimizers.md
+    norm           normalization.md
+
+The MNIST trainer of mnist.md (``python -m nnnotes.train``, ``python -m nnnotes.evaluate``)::
+
+    data           MNIST-format IDX files found, checked and decoded into tensors
+    models         the MLP
+    train/         the trainer, one module per part, in the order it runs
+    evaluate       test metrics of a model or of a saved run
+    checkpoint     atomic writes, checkpoints that resume a run exactly
+    plots          a run's figures (matplotlib, imported only to draw)
+    errors         every error a user can meet, with its exit code
+
+``experiments/`` holds the small runs pages show (numbers only: the site build draws them).
 """
 
 __version__ = "0.1.0"

@@ -16,9 +16,7 @@ from typing import Any
 
 import torch
 
-
-class CheckpointError(Exception):
-    """A checkpoint or run directory is missing or unreadable."""
+from nnnotes.errors import CheckpointError
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:

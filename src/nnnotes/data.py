@@ -30,20 +30,21 @@ from pathlib import Path
 
 import torch
 
+from nnnotes.errors import DataError
+
 NAMES = ("mnist", "fashion-mnist")
 SPLITS = ("train", "test")
 PREFIX = {"train": "train", "test": "t10k"}
 TORCHVISION_FOLDER = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
+SIDE = 28  # every image is SIDE x SIDE pixels
+PIXELS = SIDE * SIDE  # the input size of an MLP: 784
+NUM_CLASSES = 10
 IMAGES_MAGIC = 0x00000803  # unsigned bytes, 3 dimensions
 LABELS_MAGIC = 0x00000801  # unsigned bytes, 1 dimension
 
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
-CLASSES = {"mnist": tuple(str(d) for d in range(10)), "fashion-mnist": FASHION_CLASSES}
-
-
-class DataError(Exception):
-    """A dataset is missing, cannot be downloaded, or a file is not what it should be."""
+CLASSES = {"mnist": tuple(str(d) for d in range(NUM_CLASSES)), "fashion-mnist": FASHION_CLASSES}
 
 
 def user_data_dir() -> Path:
@@ -173,9 +174,25 @@ def load(name: str, split: str, root: str | Path | None = None,
     if images.shape[0] != labels.shape[0]:
         raise DataError(f"{images_path} has {images.shape[0]} images but {labels_path} has "
                         f"{labels.shape[0]} labels; they must match.")
-    if labels.numel() and int(labels.max()) > 9:
-        raise DataError(f"{labels_path}: label {int(labels.max())} found, expected 0 to 9.")
+    if labels.numel() and int(labels.max()) >= NUM_CLASSES:
+        raise DataError(f"{labels_path}: label {int(labels.max())} found, expected 0 to "
+                        f"{NUM_CLASSES - 1}.")
     return images, labels
+
+
+def subsets(name: str, n_train: int, n_test: int, seed: int = 0) -> tuple[torch.Tensor, ...]:
+    """Random subsets of the train and test splits: ``uint8`` images and labels of each.
+
+    One generator seeded with ``seed`` draws the training indices, then the test indices, so the
+    same arguments always give the same images. Small experiments on the pages use these.
+    """
+    g = torch.Generator().manual_seed(seed)
+    out: list[torch.Tensor] = []
+    for split, n in (("train", n_train), ("test", n_test)):
+        images, labels = load(name, split)
+        idx = torch.randperm(len(labels), generator=g)[:n]
+        out += [images[idx], labels[idx]]
+    return tuple(out)
 
 
 def fetch(name: str, root: Path, not_found: str = "") -> None:

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from nnnotes import checkpoint, data
+from nnnotes.errors import NnnotesError
 from nnnotes.models import MLP
 
 
@@ -31,8 +32,12 @@ def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 10_000) -> torc
 def loss_and_accuracy(logits: torch.Tensor, target: torch.Tensor) -> tuple[float, float]:
     """Mean cross-entropy and accuracy of ``logits`` against ``target``."""
     loss = F.cross_entropy(logits, target).item()
-    acc = (logits.argmax(1) == target).float().mean().item()
-    return loss, acc
+    return loss, accuracy(logits, target)
+
+
+def accuracy(logits: torch.Tensor, target: torch.Tensor) -> float:
+    """The fraction of rows of ``logits`` whose largest entry is at the ``target`` class."""
+    return (logits.argmax(1) == target).float().mean().item()
 
 
 def confusion_matrix(predicted: torch.Tensor, target: torch.Tensor,
@@ -65,9 +70,9 @@ def report(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, classes
     if out_dir is not None:
         from nnnotes import plots  # matplotlib: imported only to draw (it takes ~0.6 s)
 
-        plots.plot_confusion(matrix, classes).savefig(out_dir / "confusion_matrix.png", dpi=110)
-        plots.plot_misclassified(images, predicted, labels, classes).savefig(
-            out_dir / "misclassified.png", dpi=110)
+        plots.save(plots.plot_confusion(matrix, classes), out_dir / "confusion_matrix.png")
+        plots.save(plots.plot_misclassified(images, predicted, labels, classes),
+                   out_dir / "misclassified.png")
     return {"test_loss": round(loss, 6), "test_acc": round(acc, 6),
             "test_errors": int((predicted != labels).sum()),
             "per_class_acc": {c: round(a, 4) for c, a in zip(classes, per_class)},
@@ -77,7 +82,7 @@ def report(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, classes
 def model_from_checkpoint(state: dict) -> nn.Module:
     """Rebuild the MLP a checkpoint was trained with and load its weights."""
     cfg = state["config"]
-    model = MLP((784, *cfg["hidden"], 10), dropout=cfg["dropout"], batchnorm=cfg["batchnorm"])
+    model = MLP.for_images(cfg["hidden"], dropout=cfg["dropout"], batchnorm=cfg["batchnorm"])
     model.load_state_dict(state["model"])
     return model
 
@@ -94,7 +99,7 @@ def evaluate_run(run_dir: str | Path, which: str = "best", data_dir: str | None 
     if state["history"]:
         from nnnotes import plots
 
-        plots.plot_history(state["history"]).savefig(run_dir / "curves.png", dpi=110)
+        plots.save(plots.plot_history(state["history"]), run_dir / "curves.png")
     metrics = {"checkpoint": which, "epoch": state["epoch"], **metrics}
     checkpoint.write_json(run_dir / f"evaluation-{which}.json", metrics)
     return metrics
@@ -114,9 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         m = evaluate_run(args.run_dir, args.checkpoint, args.data_dir)
-    except (data.DataError, checkpoint.CheckpointError) as e:
+    except NnnotesError as e:
         print(f"error: {e}", file=sys.stderr)
-        return 3 if isinstance(e, data.DataError) else 5
+        return e.exit_code
     print(f"{args.checkpoint} checkpoint (epoch {m['epoch']}): test loss {m['test_loss']:.4f}  "
           f"test accuracy {m['test_acc']:.4f}  ({m['test_errors']} errors)")
     return 0

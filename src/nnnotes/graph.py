@@ -3,8 +3,8 @@
 ``text_tree(t)`` prints the graph as an indented tree, ``mermaid(t)`` as a Mermaid flowchart.
 Nodes are named as PyTorch names them (``type(node).__name__``); ``AccumulateGrad`` nodes show
 the name of their leaf when ``names={"x": x, ...}`` is given (``dict(model.named_parameters())``
-works). Works on ``nnnotes.engine`` values too. The ``markdown_*`` functions build the examples
-shown on the autograd pages from live PyTorch graphs when the site is built.
+works). Works on ``nnnotes.engine`` values too. The ``example_*`` functions build the graphs
+the autograd pages show (the site draws them with :func:`mermaid` when it is built).
 """
 
 from __future__ import annotations
@@ -96,12 +96,7 @@ def mermaid(tensor: Any, names: Mapping[str, Any] | None = None) -> str:
     return "\n".join(lines)
 
 
-def markdown(tensor: Any, names: Mapping[str, Any] | None = None) -> str:
-    """A fenced Mermaid block for a page."""
-    return "```mermaid\n" + mermaid(tensor, names) + "\n```\n"
-
-
-# The examples drawn on the pages. Each page builds the same graph in a checked code block.
+# The graphs drawn on the pages. Each page builds the same graph in a checked code block.
 def example_mul_add() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """``z = x * y + y`` with ``c`` a tensor that needs no gradient: ``w = z * c``."""
     x = torch.tensor(2.0, requires_grad=True)
@@ -113,9 +108,10 @@ def example_mul_add() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
 
 def example_mlp_loss() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """``nn.Linear`` -> ReLU -> ``nn.Linear`` -> ``CrossEntropyLoss`` on a batch of 4."""
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(3, 5), nn.ReLU(), nn.Linear(5, 2))
-    loss = nn.CrossEntropyLoss()(model(torch.randn(4, 3)), torch.tensor([0, 1, 1, 0]))
+    with torch.random.fork_rng(devices=[]):  # seeded, leaving the caller's generator alone
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(3, 5), nn.ReLU(), nn.Linear(5, 2))
+        loss = nn.CrossEntropyLoss()(model(torch.randn(4, 3)), torch.tensor([0, 1, 1, 0]))
     return loss, dict(model.named_parameters())
 
 
@@ -125,23 +121,3 @@ def example_diamond() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     h = x.exp()
     y = h * h + h
     return y, {"x": x}
-
-
-def markdown_autograd_mul_add() -> str:
-    return markdown(*example_mul_add())
-
-
-def markdown_autograd_mlp_loss() -> str:
-    return markdown(*example_mlp_loss())
-
-
-def markdown_autograd_diamond() -> str:
-    return markdown(*example_diamond())
-
-
-def markdown_autograd_engine_mul_add() -> str:
-    """The ``example_mul_add`` graph built by ``nnnotes.engine``: the same drawing as PyTorch's."""
-    from nnnotes.engine import Value
-
-    x, y = Value(2.0, requires_grad=True), Value(3.0, requires_grad=True)
-    return markdown((x * y + y) * Value(4.0), {"x": x, "y": y})

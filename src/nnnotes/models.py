@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 from torch import nn
 
+from nnnotes.data import NUM_CLASSES, PIXELS
+
 
 class MLP(nn.Sequential):
     """A multi-layer perceptron that flattens its input.
@@ -43,3 +45,14 @@ class MLP(nn.Sequential):
         layers.append(nn.Linear(sizes[-2], sizes[-1]))
         super().__init__(*layers)
         self.sizes = tuple(sizes)
+
+    @classmethod
+    def for_images(cls, hidden: Sequence[int], dropout: float = 0.0,
+                   batchnorm: bool = False) -> MLP:
+        """The MLP for 28x28 images and 10 classes with these hidden sizes: what the trainer
+        trains and what a checkpoint is loaded into.
+
+        >>> MLP.for_images((128, 64)).sizes
+        (784, 128, 64, 10)
+        """
+        return cls((PIXELS, *hidden, NUM_CLASSES), dropout, batchnorm)

@@ -3,7 +3,7 @@
 Each class is a ``torch.optim.Optimizer`` subclass, so it plugs into any training
 loop exactly like ``torch.optim.SGD`` and friends. The update rules are the ones
 PyTorch documents and implements (its single-tensor, ``foreach=False`` code path);
-``tests/test_optim.py`` runs each against ``torch.optim`` for hundreds of steps and
+``tests/test_optim.py`` runs each against ``torch.optim`` for 120 steps and
 requires the parameters to agree to 1e-6 in float64.
 
 The loops are per parameter and use plain tensor arithmetic: slow, but every
@@ -60,7 +60,7 @@ class SGD(torch.optim.Optimizer):
     @torch.no_grad()
     def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor | None:
         """Update every parameter that has a gradient, in place."""
-        loss = _evaluate(closure)
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             lr, mu = group["lr"], group["momentum"]
             for p in group["params"]:
@@ -110,7 +110,7 @@ class RMSprop(torch.optim.Optimizer):
     @torch.no_grad()
     def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor | None:
         """Update every parameter that has a gradient, in place."""
-        loss = _evaluate(closure)
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             alpha, eps = group["alpha"], group["eps"]
             for p in group["params"]:
@@ -175,7 +175,7 @@ class Adam(torch.optim.Optimizer):
     @torch.no_grad()
     def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor | None:
         """Update every parameter that has a gradient, in place."""
-        loss = _evaluate(closure)
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             lr, wd, eps = group["lr"], group["weight_decay"], group["eps"]
             beta1, beta2 = group["betas"]
@@ -227,7 +227,7 @@ class AdamW(Adam):
         super().__init__(params, lr, betas, eps, weight_decay, bias_correction)
 
 
-def _evaluate(closure: Callable[[], Tensor] | None) -> Tensor | None:
+def _closure_loss(closure: Callable[[], Tensor] | None) -> Tensor | None:
     """Re-evaluate the loss with gradients enabled, if a closure is given."""
     if closure is None:
         return None

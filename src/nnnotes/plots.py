@@ -7,9 +7,19 @@ opens a window and figures can be drawn from any thread or test.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import torch
 from matplotlib.figure import Figure
+
+from nnnotes.data import SIDE
+
+DPI = 110  # the run's PNG files: sharp on a laptop screen, small on disk
+
+
+def save(fig: Figure, path: str | Path) -> None:
+    """Write ``fig`` as a PNG (the trainer's and ``nnnotes.evaluate``'s figures)."""
+    fig.savefig(path, dpi=DPI)
 
 
 def plot_history(history: Sequence[dict]) -> Figure:
@@ -74,47 +84,15 @@ def plot_grid(images: torch.Tensor, labels: Sequence[str], cols: int = 9,
     """Images tiled into one array (one ``imshow``, fast), each with its label above it."""
     rows = max(1, -(-len(images) // cols))
     pad = 12  # pixels above each image for its label
-    mosaic = torch.zeros(rows * (28 + pad), cols * 30)
+    mosaic = torch.zeros(rows * (SIDE + pad), cols * (SIDE + 2))
     fig = Figure(figsize=(cols * 1.0, rows * 1.3), layout="constrained")
     ax = fig.subplots()
     for k, (image, label) in enumerate(zip(images, labels)):
         r, c = divmod(k, cols)
-        top, left = r * (28 + pad) + pad, c * 30 + 1
-        mosaic[top:top + 28, left:left + 28] = image.reshape(28, 28).float()
-        ax.text(left + 14, top - 1, label, ha="center", va="bottom", fontsize=6.5)
+        top, left = r * (SIDE + pad) + pad, c * (SIDE + 2) + 1
+        mosaic[top:top + SIDE, left:left + SIDE] = image.reshape(SIDE, SIDE).float()
+        ax.text(left + SIDE // 2, top - 1, label, ha="center", va="bottom", fontsize=6.5)
     ax.imshow(mosaic.numpy(), cmap="gray_r", interpolation="nearest")
     ax.axis("off")
     ax.set_title(title, fontsize=9)
     return fig
-
-
-def figure_mnist_digits() -> Figure:
-    """The first 40 MNIST test digits with their labels (real data, $NNNOTES_DATA_DIR)."""
-    from nnnotes import data
-
-    images, labels = data.load("mnist", "test")
-    return plot_grid(images[:40], [str(int(d)) for d in labels[:40]], cols=10,
-                     title="the first 40 MNIST test images and their labels")
-
-
-def figure_mnist_overfitting() -> Figure:
-    """Train and validation curves of a 784-256-128-10 MLP trained too long on 2,400 images.
-
-    Small on purpose (about a second): validation loss turns up after a few epochs while the
-    training loss keeps falling, which is what 50 epochs without a validation set hide.
-    """
-    import tempfile
-
-    from nnnotes import train
-
-    threads = torch.get_num_threads()
-    with tempfile.TemporaryDirectory() as tmp:
-        cfg = train.Config(dataset="fashion-mnist", train_size=3000, val_fraction=0.2,
-                           epochs=15, hidden=(256, 128), lr=2e-3, batch_size=64, quiet=True,
-                           figures=False, threads=1, out=f"{tmp}/run")
-        try:
-            train.run(cfg)
-        finally:
-            torch.set_num_threads(threads)
-        history = train.read_history(f"{tmp}/run/history.csv")
-    return plot_history(history)

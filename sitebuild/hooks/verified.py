@@ -13,6 +13,10 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root: `sitebuild`
+
+from sitebuild.pages import language  # noqa: E402
+
 log = logging.getLogger("mkdocs.hooks.verified")
 BANNER = {
     "en": '!!! success "Verified"\n    Every code block on this page ran, and its output was checked, with PyTorch {torch} (torchvision {vision}, Python {python}).\n',
@@ -32,7 +36,7 @@ def on_config(config):
 
 
 def on_page_markdown(markdown, page, config, files):
-    banner = BANNER["zh" if page.file.src_uri.endswith(".zh.md") else "en"].format(**_versions)
+    banner = BANNER[language(page.file.src_uri)].format(**_versions)
     lines = markdown.split("\n")
     for i, line in enumerate(lines):
         if line.startswith("# "):  # right under the page's title
@@ -46,6 +50,6 @@ def on_page_content(html, page, config, files):
         return html
     import markdown
 
-    lang = "zh" if page.file.src_uri.endswith(".zh.ipynb") else "en"
-    banner = markdown.markdown(BANNER[lang].format(**_versions), extensions=["admonition"])
+    banner = markdown.markdown(BANNER[language(page.file.src_uri)].format(**_versions),
+                               extensions=["admonition"])
     return banner + html

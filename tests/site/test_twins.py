@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from nnnotes.pages import INSERT, is_chinese, read_blocks, site_pages, strip_comments, twin_of
+from sitebuild.pages import DIRECTIVE, FIGURE, ROOT, is_chinese, read_blocks, site_pages, strip_comments, twin_of
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+DOCS = ROOT / "docs"
 PAGES = site_pages(DOCS)
 ENGLISH = [p for p in PAGES if not is_chinese(p)]
 
@@ -39,7 +39,8 @@ def _code(page: Path) -> dict:
         "python blocks": [strip_comments(b.source) for b in blocks if b.is_python],
         "output blocks": [b.output.source.strip() for b in blocks if b.is_python and b.output],
         "snippets": [name for b in blocks for name in b.includes],
-        "inserted diagrams": INSERT.findall(text),
+        "figures": FIGURE.findall(text),
+        "inserted diagrams and listings": DIRECTIVE.findall(text),
     }
 
 

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from nnnotes.pages import count_python_fences, python_blocks, read_blocks, strip_comments
+from sitebuild.pages import ROOT, count_python_fences, python_blocks, read_blocks, site_pages, strip_comments
 
-ROOT = Path(__file__).resolve().parents[1]
 DOCS, SNIPPETS = ROOT / "docs", ROOT / "snippets"
-MARKDOWN = sorted(DOCS.rglob("*.md"))
+MARKDOWN = [p for p in site_pages(DOCS) if p.suffix == ".md"]
 
 
 @pytest.mark.parametrize("page", MARKDOWN, ids=lambda p: str(p.relative_to(DOCS)))
@@ -41,31 +40,50 @@ def test_reader_sees_titled_and_indented_python_blocks() -> None:
     assert count_python_fences(text) == 2
 
 
-def test_skip_needs_a_reason() -> None:
-    text = '<!-- skip: next "needs CUDA" -->\n```python\nimport cuda\n```\n<!-- skip: next -->\n```python\nx = 1\n```\n'
-    first, second = python_blocks(text)
-    assert first.skip_reason == "needs CUDA" and second.skip_reason is None
-
-
 def test_comments_do_not_count_as_code() -> None:
     assert strip_comments("x = 1  # one\n# note\nprint('# kept')\n") == strip_comments("x = 1  # 一\nprint('# kept')\n")
+
+
+def run_harness(tmp_path: Path, name: str, text: str) -> subprocess.CompletedProcess:
+    """Run ``pytest`` with the real harness on one page written into a copy of docs/."""
+    (tmp_path / "docs").mkdir(parents=True)
+    shutil.copy(DOCS / "conftest.py", tmp_path / "docs" / "conftest.py")
+    (tmp_path / "docs" / name).write_text(text, encoding="utf-8")
+    (tmp_path / "snippets").mkdir()
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", f"docs/{name}"],
+        cwd=tmp_path, capture_output=True, text=True,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(ROOT)},
+    )
 
 
 def test_a_wrong_output_in_a_chinese_page_fails_naming_page_and_line(tmp_path: Path) -> None:
     page = DOCS / "modules.zh.md"
     text = page.read_text(encoding="utf-8")
     shown = next(b.output for b in read_blocks(text) if b.is_python and b.output and "(5, 10)" in b.output.source)
-    (tmp_path / "docs").mkdir()
-    shutil.copy(DOCS / "conftest.py", tmp_path / "docs" / "conftest.py")
     changed = text[: shown.start] + text[shown.start : shown.end].replace("(5, 10)", "(10, 5)") + text[shown.end :]
-    (tmp_path / "docs" / "modules.zh.md").write_text(changed, encoding="utf-8")
-    (tmp_path / "snippets").mkdir()
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "docs/modules.zh.md"],
-        cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-    )
+    run = run_harness(tmp_path, "modules.zh.md", changed)
     assert run.returncode == 1, run.stdout
     assert f"modules.zh.md:{shown.line}: the output shown does not match" in run.stdout, run.stdout
+
+
+def test_a_skip_runs_nothing_and_is_counted_with_its_reason(tmp_path: Path) -> None:
+    text = '<!-- skip: next "needs CUDA" -->\n```python\nraise SystemExit(3)\n```\n\n```python\nprint(2)\n```\n\n```text\n2\n```\n'
+    run = run_harness(tmp_path, "p.md", text)
+    assert run.returncode == 0, run.stdout
+    assert "page code blocks: 1 run, 1 skipped" in run.stdout and "needs CUDA" in run.stdout
+
+
+def test_a_skip_without_a_reason_fails(tmp_path: Path) -> None:
+    run = run_harness(tmp_path, "p.md", "<!-- skip: next -->\n```python\nx = 1\n```\n")
+    assert run.returncode != 0 and "a skip needs a reason" in run.stdout, run.stdout
+
+
+def test_a_doctest_block_is_checked_by_sybil(tmp_path: Path) -> None:
+    good = run_harness(tmp_path / "good", "p.md", "```python\n>>> 1 + 1\n2\n>>> print('a b')\na   b\n```\n")
+    bad = run_harness(tmp_path / "bad", "p.md", "```python\n>>> 1 + 1\n3\n```\n")
+    assert good.returncode == 0 and "page code blocks: 1 run" in good.stdout, good.stdout
+    assert bad.returncode == 1 and "Expected:\n    3\nGot:\n    2" in bad.stdout, bad.stdout
 
 
 SNIPPET_FILES = sorted(SNIPPETS.glob("*.py"))

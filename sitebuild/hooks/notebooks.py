@@ -13,20 +13,23 @@ Two known problems (ultrabug/mkdocs-static-i18n#198), both silent under `mkdocs 
 The cache lives in a folder named after a hash of the `nnnotes` sources, because a notebook's
 outputs depend on the package as much as on the notebook: change the package, rerun the notebook.
 
-tests/test_site.py fails if a built notebook page is not a rendered HTML page in each language.
+tests/site/test_site.py fails if a built notebook page is not a rendered HTML page in each language;
+tests/site/test_hooks.py names the private parts of mkdocs-jupyter this hook relies on.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 import shutil
-from pathlib import Path
+import sys
+from pathlib import Path, PurePosixPath
 
-from mkdocs.plugins import event_priority
-from mkdocs.structure.files import File
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root: `sitebuild`
 
-import nnnotes
+from mkdocs.plugins import event_priority  # noqa: E402
+from mkdocs.structure.files import File  # noqa: E402
+
+from sitebuild.pages import ROOT, language, twin_of  # noqa: E402
 
 
 def _jupyter(config):
@@ -35,8 +38,8 @@ def _jupyter(config):
 
 def _page_for(src_uri: str, lang: str, i18n, config) -> File:
     """The notebook page `src_uri` as built for `lang`: `[lang/]notebooks/x/index.html`."""
-    base = re.sub(r"\.[a-z]{2}(?:_[A-Z]{2})?\.ipynb$", ".ipynb", src_uri)
-    twin_src = base if lang == i18n.default_language else base[: -len(".ipynb")] + f".{lang}.ipynb"
+    base = str(twin_of(PurePosixPath(src_uri))) if language(src_uri) != "en" else src_uri
+    twin_src = base if lang == i18n.default_language else str(twin_of(PurePosixPath(base)))
     prefix = "" if lang == i18n.default_language else f"{lang}/"
     stem = base[: -len(".ipynb")]
     dest = f"{prefix}{stem}/index.html" if config.use_directory_urls else f"{prefix}{stem}.html"
@@ -47,7 +50,7 @@ def _page_for(src_uri: str, lang: str, i18n, config) -> File:
 
 def on_config(config):
     sources = hashlib.sha256()
-    for path in sorted(Path(nnnotes.__file__).parent.rglob("*.py")):
+    for path in sorted((ROOT / "src" / "nnnotes").rglob("*.py")):
         sources.update(path.read_bytes())
     jupyter = _jupyter(config)
     root = Path(config.config_file_path).parent

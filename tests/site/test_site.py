@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from nnnotes.pages import is_chinese, site_pages
+from sitebuild.pages import ROOT, is_chinese, site_pages
 
-ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 pytestmark = pytest.mark.site
 

@@ -1,0 +1,29 @@
+"""Train an MLP on MNIST or Fashion-MNIST: ``python -m nnnotes.train --help``.
+
+The program in the order it runs, one module per part:
+
+* :mod:`~nnnotes.train.cli`: the command line, its validators and exit codes; ``main()``;
+* :mod:`~nnnotes.train.config`: :class:`Config`, everything that defines a run;
+* :mod:`~nnnotes.train.runs`: :func:`run` starts a run directory, :func:`resume` continues one;
+* :mod:`~nnnotes.train.optimization`: the device and threads, the optimizer, the schedule;
+* :mod:`~nnnotes.train.batches`: the IDX files decoded once (:mod:`nnnotes.data`), split into
+  training and validation, standardised, augmented per batch;
+* :mod:`~nnnotes.train.loop`: :class:`Trainer`: ``model.train()``, one optimizer step per
+  mini-batch, the loss read with ``.item()`` (a number, not a graph), validation in
+  ``model.eval()`` and ``torch.inference_mode()`` after every epoch, ``best.pt`` and ``last.pt``,
+  the test set once at the end, on the best epoch's model;
+* :mod:`~nnnotes.train.outputs`: ``history.csv`` and the final line.
+
+Outputs in the run directory: ``config.json``, ``history.csv``, ``metrics.json``,
+``curves.png``, ``confusion_matrix.png``, ``misclassified.png``, ``best.pt``, ``last.pt``.
+"""
+
+from nnnotes.errors import Diverged, Interrupted, RunError
+from nnnotes.train.cli import main
+from nnnotes.train.config import Config
+from nnnotes.train.loop import Trainer
+from nnnotes.train.outputs import read_history
+from nnnotes.train.runs import resume, run
+
+__all__ = ["Config", "Diverged", "Interrupted", "RunError", "Trainer", "main", "read_history",
+           "resume", "run"]

@@ -1,0 +1,189 @@
+"""The command line: ``python -m nnnotes.train`` (also ``nnnotes-train``).
+
+Options the user typed are known from the parser itself: every option's default is
+``argparse.SUPPRESS``, so ``parse`` returns exactly the typed ones, and :class:`Config` fills in
+the rest. ``--resume`` passes the typed options to :func:`nnnotes.train.runs.resume` as changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import signal
+import sys
+
+from nnnotes import data
+from nnnotes.errors import EXIT_OK, Interrupted, NnnotesError
+from nnnotes.train.config import DEFAULT_LR, RESUME_MAY_CHANGE, Config
+from nnnotes.train.outputs import summary
+from nnnotes.train.runs import resume, run
+
+EXIT_CODES = ("Exit codes: 0 done, 2 bad option, 3 data missing or corrupt, 4 loss diverged, "
+              "5 run directory or checkpoint problem, 130/143 interrupted (SIGINT/SIGTERM).")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point; returns the exit code (errors are messages, not tracebacks)."""
+    try:
+        typed = parse(argv)
+    except SystemExit as e:  # --help, or argparse's own usage error (code 2)
+        return int(e.code or 0)
+    run_dir = typed.pop("resume", None)
+    try:
+        if run_dir is None:
+            cfg = Config(**typed)
+            metrics = run(cfg)
+        else:
+            ignored = [k for k in typed if k not in RESUME_MAY_CHANGE]
+            if ignored:
+                print("note: on --resume the run's saved options are used; ignoring "
+                      + ", ".join(_flag(k) for k in ignored), file=sys.stderr)
+            changes = {k: v for k, v in typed.items() if k in RESUME_MAY_CHANGE}
+            cfg = Config(**changes)
+            metrics = resume(run_dir, changes)
+    except NnnotesError as e:
+        print(e if isinstance(e, Interrupted) else f"error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:  # outside the training loop (loading data, final evaluation)
+        print("interrupted outside the training loop; checkpoints already written are kept",
+              file=sys.stderr)
+        return 128 + signal.SIGINT
+    if cfg.quiet:  # otherwise the trainer has printed it
+        print(summary(metrics, run_dir or cfg.out), flush=True)
+    return EXIT_OK
+
+
+def parse(argv: list[str] | None) -> dict:
+    """The options typed on the command line (only those), by their ``Config`` names."""
+    return vars(build_parser().parse_args(argv))
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+# --- validators: each turns one option's text into a value or a usage error (exit 2) ------
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got {text}")
+    return value
+
+
+def rate(text: str) -> float:
+    """A probability-like rate in [0, 1): Dropout, label smoothing."""
+    value = float(text)
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
+    return value
+
+
+def hidden_sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(s) for s in text.split(",") if s.strip())
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) <= 0:
+        raise argparse.ArgumentTypeError(f"expected comma-separated positive sizes like 128,64, "
+                                         f"got {text!r}")
+    return sizes
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every option with its help; defaults (shown in the help) come from :class:`Config`."""
+    d = Config()
+    p = argparse.ArgumentParser(
+        prog="python -m nnnotes.train", argument_default=argparse.SUPPRESS,
+        description="Train a multi-layer perceptron on MNIST or Fashion-MNIST. The training "
+                    "set is split into training and validation; the epoch with the best "
+                    "validation accuracy is kept and evaluated once on the test set.",
+        epilog="Outputs in the run directory: config.json, history.csv, metrics.json, "
+               "curves.png, confusion_matrix.png, misclassified.png, best.pt, last.pt. "
+               "Ctrl-C or SIGTERM saves last.pt; continue with --resume RUN_DIR. Evaluate a "
+               "saved run again with: python -m nnnotes.evaluate RUN_DIR. " + EXIT_CODES)
+    g = p.add_argument_group("data")
+    g.add_argument("--dataset", choices=data.NAMES, help=f"which dataset (default: {d.dataset})")
+    g.add_argument("--data-dir",
+                   help="folder with the IDX files (or with mnist/ and fashion-mnist/ "
+                        "subfolders); downloads go here. Default: $NNNOTES_DATA_DIR, then "
+                        f"{data.user_data_dir()}, then /usr/share/datasets/<dataset>")
+    g.add_argument("--no-download", dest="download", action="store_false",
+                   help="never try to download a missing dataset")
+    g.add_argument("--val-fraction", type=fraction,
+                   help="fraction of the training set held out for validation "
+                        f"(default: {d.val_fraction})")
+    g.add_argument("--train-size", type=positive_int,
+                   help="use only the first N training images (quick experiments and tests)")
+    g = p.add_argument_group("model")
+    g.add_argument("--hidden", type=hidden_sizes,
+                   help="hidden layer sizes, comma-separated; input 784 and output 10 are added "
+                        "(default: " + ",".join(map(str, d.hidden)) + ")")
+    g.add_argument("--dropout", type=rate,
+                   help="Dropout probability after every hidden ReLU (default: 0, none)")
+    g.add_argument("--batchnorm", action="store_true", help="BatchNorm1d before every hidden ReLU")
+    g.add_argument("--augment", choices=["none", "shift", "flip"],
+                   help="data augmentation of the training batches, drawn anew every epoch: "
+                        "none; shift (move each image by a random 0-2 pixels in each "
+                        "direction); or flip (mirror a random half of the images left to "
+                        f"right) (default: {d.augment})")
+    g = p.add_argument_group("optimization")
+    g.add_argument("--epochs", type=positive_int, help=f"number of epochs (default: {d.epochs})")
+    g.add_argument("--batch-size", type=positive_int,
+                   help=f"mini-batch size (default: {d.batch_size})")
+    g.add_argument("--optimizer", choices=list(DEFAULT_LR),
+                   help=f"sgd, momentum (SGD with momentum 0.9), adam or adamw "
+                        f"(default: {d.optimizer})")
+    g.add_argument("--lr", type=positive_float,
+                   help="learning rate (default: " +
+                        ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items()) + ")")
+    g.add_argument("--weight-decay", type=float,
+                   help=f"weight decay (default: {d.weight_decay})")
+    g.add_argument("--schedule", choices=["constant", "cosine"],
+                   help="learning rate schedule: constant, or cosine decay to 0 over the run "
+                        f"(default: {d.schedule})")
+    g.add_argument("--warmup", type=non_negative_float,
+                   help="epochs (may be fractional) of linear learning rate warm-up from 0 "
+                        f"before the schedule starts (default: {d.warmup}, none)")
+    g.add_argument("--label-smoothing", type=rate,
+                   help="label smoothing of the cross-entropy targets, in [0, 1) "
+                        f"(default: {d.label_smoothing}, none)")
+    g.add_argument("--seed", type=int,
+                   help=f"random seed for weights, split, batch order and dropout "
+                        f"(default: {d.seed})")
+    g = p.add_argument_group("run")
+    g.add_argument("--device",
+                   help="auto (CUDA, then Apple MPS, then CPU), cpu, cuda, cuda:1 or mps "
+                        f"(default: {d.device})")
+    g.add_argument("--threads", type=positive_int,
+                   help="CPU threads for PyTorch (default: PyTorch's choice)")
+    g.add_argument("--out", help="run directory (default: runs/<dataset>-<date>-<time>)")
+    g.add_argument("--resume", metavar="RUN_DIR",
+                   help="continue the run in RUN_DIR from its last.pt (its saved options are "
+                        "used; --epochs, --device, --threads, --data-dir, --no-download, "
+                        "--quiet and --no-figures may change)")
+    g.add_argument("--no-figures", dest="figures", action="store_false",
+                   help="skip the PNG figures (redraw them later with nnnotes.evaluate)")
+    g.add_argument("--quiet", action="store_true",
+                   help="no progress bar and no per-epoch lines; only the final line")
+    return p

@@ -1,0 +1,242 @@
+"""The training loop: :class:`Trainer` runs epochs of mini-batch steps, validates after each,
+keeps the best and the last checkpoint, and stops cleanly on Ctrl-C, SIGTERM or a NaN loss.
+
+Read it in the order it runs: ``Trainer(...)`` (set-up), :meth:`Trainer.fit` (the epochs),
+:meth:`Trainer.train_epoch` (the steps), :meth:`Trainer.end_epoch` (validation, checkpoints),
+:meth:`Trainer.finish` (the test set, once).
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from nnnotes import checkpoint, data, evaluate
+from nnnotes.errors import Diverged, Interrupted, RunError
+from nnnotes.models import MLP
+from nnnotes.train.batches import augment, prepare
+from nnnotes.train.config import Config
+from nnnotes.train.optimization import choose_device, learning_rate, make_optimizer
+from nnnotes.train.outputs import summary, write_history
+
+Callback = Callable[["Trainer"], None]
+
+
+class StopOnSignal:
+    """While active, Ctrl-C (SIGINT) and SIGTERM only set ``signum``; the loop checks it."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.previous: dict[int, object] = {}
+
+    def handle(self, signum: int, frame: object) -> None:
+        self.signum = signum
+
+    def __enter__(self) -> StopOnSignal:
+        if threading.current_thread() is threading.main_thread():
+            for s in (signal.SIGINT, signal.SIGTERM):
+                self.previous[s] = signal.signal(s, self.handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for s, handler in self.previous.items():
+            signal.signal(s, handler)
+
+
+@dataclass
+class EpochTotals:
+    """Running sums over the steps of the current epoch (saved mid-epoch, to resume exactly)."""
+
+    loss_sum: float = 0.0
+    correct: int = 0
+    seen: int = 0
+    seconds: float = 0.0
+
+
+class Trainer:
+    """One training run: state, loop, checkpoints and outputs in ``run_dir``."""
+
+    def __init__(self, cfg: Config, run_dir: Path, on_step: Callback | None = None,
+                 on_epoch_end: Callback | None = None) -> None:
+        self.cfg, self.run_dir = cfg, run_dir
+        self.on_step, self.on_epoch_end = on_step, on_epoch_end
+        self.device = choose_device(cfg.device)
+        self.data = prepare(cfg, self.device)
+        torch.manual_seed(cfg.seed)  # weights and dropout masks
+        self.shuffle = torch.Generator().manual_seed(cfg.seed)  # batch order
+        self.augmentation = torch.Generator().manual_seed(cfg.seed + 1)  # shifts, flips
+        self.model = MLP.for_images(cfg.hidden, cfg.dropout, cfg.batchnorm).to(self.device)
+        self.optimizer = make_optimizer(self.model, cfg)
+        self.history: list[dict] = []
+        self.epoch, self.step = 0, 0  # completed epochs; completed steps of the current one
+        self.perm: torch.Tensor | None = None  # this epoch's shuffled order
+        self.totals = EpochTotals()
+        self.best = {"epoch": 0, "val_acc": -1.0}
+        n = len(self.data.y_train)
+        if n == 0 or len(self.data.y_val) == 0:
+            raise RunError(f"{n} training and {len(self.data.y_val)} validation examples: "
+                           "increase --train-size or change --val-fraction")
+        self.steps_per_epoch = math.ceil(n / cfg.batch_size)
+        self.warmup_steps = round(cfg.warmup * self.steps_per_epoch)
+
+    # --- the loop, in the order it runs -------------------------------------------------
+    def fit(self) -> dict:
+        """Train until ``cfg.epochs``, then evaluate the best model on the test set."""
+        with StopOnSignal() as stop:
+            while self.epoch < self.cfg.epochs:
+                self.train_epoch(stop)
+                self.end_epoch()
+                if self.on_epoch_end:
+                    self.on_epoch_end(self)
+                if stop.signum is not None and self.epoch < self.cfg.epochs:
+                    self.interrupt(stop.signum)
+        return self.finish()
+
+    def train_epoch(self, stop: StopOnSignal) -> None:
+        """Run the remaining steps of the current epoch (all of them unless resumed)."""
+        cfg, d = self.cfg, self.data
+        if self.perm is None:
+            self.perm = torch.randperm(len(d.y_train), generator=self.shuffle)
+        perm = self.perm.to(self.device)
+        total = cfg.epochs * self.steps_per_epoch
+        bar = progress_bar(self.steps_per_epoch, self.step, f"epoch {self.epoch + 1}", cfg.quiet)
+        start = time.perf_counter()
+        self.model.train()  # Dropout on, BatchNorm uses (and updates) batch statistics
+        for step in range(self.step, self.steps_per_epoch):
+            lr = learning_rate(cfg, self.epoch * self.steps_per_epoch + step, total,
+                               self.warmup_steps)
+            for group in self.optimizer.param_groups:
+                group["lr"] = lr
+            idx = perm[step * cfg.batch_size:(step + 1) * cfg.batch_size]
+            x = augment(d.x_train[idx], cfg.augment, d, self.augmentation)
+            y = d.y_train[idx]
+            logits = self.model(x)
+            loss = F.cross_entropy(logits, y, label_smoothing=cfg.label_smoothing)
+            value = loss.item()  # a Python float: no graph is kept alive by the running sum
+            if not math.isfinite(value):
+                bar.close()
+                raise Diverged(self.diverged_message(value, step, lr))
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            self.totals.loss_sum += value * len(y)
+            self.totals.correct += int((logits.argmax(1) == y).sum())
+            self.totals.seen += len(y)
+            self.step = step + 1
+            bar.update()
+            if self.on_step:
+                self.on_step(self)
+            if stop.signum is not None and self.step < self.steps_per_epoch:
+                self.totals.seconds += time.perf_counter() - start
+                bar.close()
+                self.interrupt(stop.signum)
+        bar.close()
+        self.totals.seconds += time.perf_counter() - start
+
+    def end_epoch(self) -> dict:
+        """Validate, record history, save ``best`` (if improved) and ``last``."""
+        logits = evaluate.predict(self.model, self.data.x_val)
+        val_loss, val_acc = evaluate.loss_and_accuracy(logits, self.data.y_val)
+        t = self.totals
+        self.epoch += 1
+        row = {"epoch": self.epoch, "train_loss": round(t.loss_sum / t.seen, 6),
+               "train_acc": round(t.correct / t.seen, 6), "val_loss": round(val_loss, 6),
+               "val_acc": round(val_acc, 6), "lr": self.optimizer.param_groups[0]["lr"],
+               "seconds": round(t.seconds, 3)}
+        self.history.append(row)
+        self.step, self.perm, self.totals = 0, None, EpochTotals()
+        improved = val_acc > self.best["val_acc"]
+        if improved:
+            self.best = {"epoch": self.epoch, "val_acc": val_acc}
+            self.save("best")
+        self.save("last")
+        write_history(self.run_dir / "history.csv", self.history)
+        self.log(f"epoch {self.epoch:3d}/{self.cfg.epochs}  train loss {row['train_loss']:.4f} "
+                 f"acc {row['train_acc']:.4f}  val loss {val_loss:.4f} acc {val_acc:.4f}  "
+                 f"{row['seconds']:.2f}s{'  *best' if improved else ''}")
+        return row
+
+    def finish(self) -> dict:
+        """Test the best checkpoint once; write metrics and figures."""
+        best = checkpoint.load(self.run_dir / "best.pt")
+        model = evaluate.model_from_checkpoint(best).to(self.device)
+        images, labels = data.load(self.cfg.dataset, "test", self.cfg.data_dir,
+                                   download=self.cfg.download)
+        figures_dir = self.run_dir if self.cfg.figures else None
+        test = evaluate.report(model, images, labels, list(data.CLASSES[self.cfg.dataset]),
+                               self.data.mean, self.data.std, figures_dir, self.device)
+        metrics = {"dataset": self.cfg.dataset, "epochs": self.epoch,
+                   "best_epoch": self.best["epoch"], "best_val_acc": round(self.best["val_acc"], 6),
+                   **test}
+        checkpoint.write_json(self.run_dir / "metrics.json", metrics)
+        if self.cfg.figures:
+            from nnnotes import plots  # matplotlib: imported only to draw (it takes ~0.6 s)
+
+            plots.save(plots.plot_history(self.history), self.run_dir / "curves.png")
+        self.log(summary(metrics, self.run_dir))
+        return metrics
+
+    # --- checkpoints -------------------------------------------------------------------
+    def state(self) -> dict:
+        """Everything needed to continue exactly from here."""
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "epoch": self.epoch, "step": self.step, "perm": self.perm,
+                "partial": asdict(self.totals), "rng": checkpoint.rng_state(self.shuffle),
+                "augmentation_rng": self.augmentation.get_state(),
+                "config": self.cfg.to_dict(), "history": self.history,
+                "best": dict(self.best), "normalization": [self.data.mean, self.data.std],
+                "torch_version": str(torch.__version__)}
+
+    def restore(self, state: dict) -> None:
+        """Continue from a :meth:`state` saved earlier."""
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.epoch, self.step, self.perm = state["epoch"], state["step"], state["perm"]
+        self.totals, self.best = EpochTotals(**state["partial"]), dict(state["best"])
+        self.history = list(state["history"])
+        checkpoint.set_rng_state(state["rng"], self.shuffle)
+        if "augmentation_rng" in state:
+            self.augmentation.set_state(state["augmentation_rng"])
+
+    def save(self, name: str) -> Path:
+        path = self.run_dir / f"{name}.pt"
+        checkpoint.save(self.state(), path)
+        return path
+
+    # --- messages ----------------------------------------------------------------------
+    def interrupt(self, signum: int) -> None:
+        path = self.save("last")
+        where = f"epoch {self.epoch + 1}, step {self.step}/{self.steps_per_epoch}" if self.step \
+            else f"the end of epoch {self.epoch}"
+        raise Interrupted(f"interrupted by {signal.Signals(signum).name} at {where}; saved "
+                          f"{path}.\nResume with: python -m nnnotes.train --resume {self.run_dir}",
+                          signum)
+
+    def diverged_message(self, value: float, step: int, lr: float) -> str:
+        last = self.run_dir / "last.pt"
+        kept = (f"the last good checkpoint is {last} (epoch {self.epoch})" if last.exists()
+                else "no checkpoint was written (it diverged in the first epoch)")
+        return (f"the loss became {value} at epoch {self.epoch + 1}, step {step + 1} "
+                f"(learning rate {lr:g}): training stopped. Try a lower learning rate, "
+                f"e.g. --lr {self.cfg.lr / 10:g}; {kept}.")
+
+    def log(self, message: str) -> None:
+        if not self.cfg.quiet:
+            print(message, flush=True)
+
+
+def progress_bar(total: int, initial: int, desc: str, quiet: bool):
+    """A tqdm bar on stderr, or a do-nothing stand-in when quiet or not a terminal."""
+    from tqdm import tqdm
+    disable = quiet or not sys.stderr.isatty()
+    return tqdm(total=total, initial=initial, desc=desc, leave=False, disable=disable,
+                unit="batch", dynamic_ncols=True)
