@@ -4,11 +4,11 @@ import os
 import signal
 
 from nnnotes import train
+from nnnotes.experiments.mnist import SMALL
 
 
 def small(out):
-    return train.Config(dataset="fashion-mnist", train_size=3000, val_fraction=0.2,
-                        epochs=3, batch_size=100, threads=1, quiet=True, figures=False, out=out)
+    return train.Config(**SMALL, figures=False, out=out)
 
 
 def sigterm_in_epoch_two(trainer):

@@ -5,9 +5,10 @@ import json
 from pathlib import Path
 
 from nnnotes import train
+from nnnotes.experiments.mnist import SMALL
 
-config = train.Config(dataset="fashion-mnist", train_size=3000, val_fraction=0.2,
-                      epochs=3, batch_size=100, threads=1, quiet=True, out="run-small")
+print(SMALL)
+config = train.Config(**SMALL, out="run-small")
 metrics = train.run(config)
 
 print(sorted(p.name for p in Path("run-small").iterdir()))

@@ -8,14 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from nnnotes.experiments.mnist import SMALL
 from nnnotes.train import Config, run
 
 os.environ.setdefault("MPLBACKEND", "Agg")
-
-# The small run of the trainer's tests: 3 epochs on 2,400 Fashion-MNIST images (600 for
-# validation), one thread, about a second.
-SMALL = dict(dataset="fashion-mnist", train_size=3000, val_fraction=0.2, epochs=3,
-             batch_size=100, threads=1, quiet=True)
 
 
 @pytest.fixture(scope="session")
