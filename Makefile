@@ -22,7 +22,7 @@ export NO_MKDOCS_2_WARNING := 1
 # figure or notebook that needs it (and `mkdocs build --strict` fails, one line per data set).
 SITE_DATA := fashion-mnist mnist:test
 SITE_DATA_STEP = @$(BIN)/python -m nnnotes.data $(SITE_DATA) \
-	|| echo "make $@: going on without it: the pages show a notice where a figure or notebook needs it"
+	|| echo "make $@: going on without the missing data: the pages show a notice where a figure or notebook needs it"
 
 .PHONY: serve test build data clean
 serve: $(VENV)/.installed node_modules/.installed
@@ -45,7 +45,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --no-update-notifier --loglevel=error
 	touch $@
 
 clean:

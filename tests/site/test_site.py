@@ -1,6 +1,7 @@
 """The built site: both languages, switchers, notebooks, search, figures, offline assets.
 
-Builds once per test session with `mkdocs build --strict` (any warning fails the build).
+Builds once per test session with `mkdocs build --strict` (any warning fails the build), with the
+real data of $NNNOTES_DATA_DIR (skipped without it, failed under CI, like every test of real data).
 """
 
 from __future__ import annotations
@@ -34,11 +35,13 @@ NOTEBOOKS = [p for p in PAGES if p.suffix == ".ipynb"]
 
 
 @pytest.fixture(scope="session")
-def build(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+def build(tmp_path_factory, data_dir) -> tuple[Path, subprocess.CompletedProcess]:
+    """The site as deployed: strict, with real data (without it, see test_no_data.py)."""
     out = tmp_path_factory.mktemp("site")
     run = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "NNNOTES_DATA_DIR": str(data_dir), "NO_MKDOCS_2_WARNING": "1"},
     )
     assert run.returncode == 0, f"mkdocs build --strict failed:\n{run.stdout}\n{run.stderr[-6000:]}"
     return out, run
