@@ -207,11 +207,11 @@ def fetch(name: str, root: Path, not_found: str = "", timeout: float = TIMEOUT) 
 
 
 # --- the data command: python -m nnnotes.data ------------------------------------------------
-HELP = f"""\
+HELP = """\
 Looks for each data set where the trainer and the site look, in this order:
   $NNNOTES_DATA_DIR/<name>/ (the Makefile sets it to ../shared/data when that exists),
-  the per-user data directory {user_data_dir()}/<name>/,
-  {SYSTEM_DIR}/<name>/ (Debian's package dataset-fashion-mnist installs there);
+  the per-user data directory {user_dir}/<name>/,
+  {system_dir}/<name>/ (Debian's package dataset-fashion-mnist installs there);
 in each also the folder itself and torchvision's layout (MNIST/raw/, FashionMNIST/raw/).
 What is found is reported and read where it is (never copied). What is missing is
 downloaded with torchvision into the per-user data directory (or --data-dir): that needs
@@ -300,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     import sys
 
     parser = argparse.ArgumentParser(
-        prog="python -m nnnotes.data", epilog=HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="python -m nnnotes.data", epilog=HELP.format(user_dir=user_data_dir(), system_dir=SYSTEM_DIR),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Find MNIST and Fashion-MNIST, and download with torchvision what is missing.")
     parser.add_argument("wanted", nargs="*", type=wanted_split, metavar="NAME[:SPLIT]",
                         help=f"{' or '.join(NAMES)}, or one split such as mnist:test "
