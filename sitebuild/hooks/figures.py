@@ -8,7 +8,9 @@
 
 A figure is redrawn only when something it may depend on changed: the hash stored beside it
 covers every file of ``src/nnnotes``, its own module and the versions of Python, torch and
-matplotlib.
+matplotlib. A figure whose data set is missing (a :class:`~nnnotes.errors.DataError`) is not
+drawn and gets no hash, so it is drawn as soon as the data is there; until then its page shows a
+notice in its place (``sitebuild/missing_data.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import sys
+import time
 from importlib.metadata import version
 from pathlib import Path
 
@@ -24,9 +28,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository r
 
 from mkdocs.exceptions import PluginError  # noqa: E402
 
-from sitebuild.pages import DIRECTIVE, FIGURE, ROOT, figure_function, resolve, source_listing  # noqa: E402
+from nnnotes.errors import DataError  # noqa: E402
+from sitebuild import missing_data  # noqa: E402
+from sitebuild.pages import DIRECTIVE, FIGURE, ROOT, figure_function, language, resolve, source_listing  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.figures")
+# A figure on a line of its own, as pages show them: ![alt](figures/<module>/<name>.svg){attrs}
+FIGURE_LINE = re.compile(r"^(?P<indent>[ \t]*)!\[[^\]\n]*\]\((?:\.\./)*figures/(?P<module>\w+)/(?P<name>\w+)\.svg\)"
+                         r"(?:\{[^}\n]*\})?[ \t]*$", re.MULTILINE)
 
 
 def dependencies_hash(module: str) -> str:
@@ -53,7 +62,10 @@ def save_svg(figure, path: Path) -> None:
 
 
 def draw(docs: Path, module: str, name: str) -> bool:
-    """Draw ``figures/<module>/<name>.svg`` unless it is up to date; True if it was drawn."""
+    """Draw ``figures/<module>/<name>.svg`` unless it is up to date; True if it was drawn.
+
+    A :class:`DataError` of the drawing function propagates, and leaves the files as they were.
+    """
     out = docs / "figures" / module
     target, stamp = out / f"{name}.svg", out / f".{name}.hash"
     key = dependencies_hash(module)
@@ -63,10 +75,12 @@ def draw(docs: Path, module: str, name: str) -> bool:
         function = figure_function(module, name)
     except LookupError as e:
         raise PluginError(f"figures/{module}/{name}.svg: {e}") from None
-    log.info("drawing figures/%s/%s.svg", module, name)
+    start = time.perf_counter()
+    figure = function()
     out.mkdir(parents=True, exist_ok=True)
     tmp = out / f".{name}.svg"
-    save_svg(function(), tmp)
+    save_svg(figure, tmp)
+    log.info("drew figures/%s/%s.svg in %.1f s", module, name, time.perf_counter() - start)
     if target.exists() and target.read_bytes() == tmp.read_bytes():
         tmp.unlink()  # unchanged: don't touch it, `mkdocs serve` watches docs/
     else:
@@ -76,6 +90,10 @@ def draw(docs: Path, module: str, name: str) -> bool:
 
 
 def on_config(config):
+    record = missing_data.for_build(config)
+    if record.figures_checked:  # the i18n plugin's build of another language: drawn already
+        return config
+    record.figures_checked = True
     os.environ.setdefault("MPLBACKEND", "Agg")
     docs = Path(config.docs_dir)
     shown = shown_figures(docs)
@@ -83,11 +101,34 @@ def on_config(config):
         if (old.parent.name, old.stem) not in shown:  # no page shows it any more
             old.unlink()
     for module, name in sorted(shown):
-        draw(docs, module, name)
+        try:
+            draw(docs, module, name)
+        except DataError as e:
+            record.figures[(module, name)] = record.add(e, f"figures/{module}/{name}.svg")
     return config
 
 
+def on_pre_build(config):
+    missing_data.for_build(config).warn_once()
+
+
+def with_notices(markdown: str, missing: dict[tuple[str, str], missing_data.Missing], lang: str) -> str:
+    """The page with a notice in place of each figure that could not be drawn."""
+    def notice(m: re.Match[str]) -> str:
+        problem = missing.get((m["module"], m["name"]))
+        if problem is None:
+            return m[0]
+        return "\n".join(m["indent"] + line if line else line
+                         for line in problem.notice("figure", lang).splitlines())
+
+    return FIGURE_LINE.sub(notice, markdown)
+
+
 def on_page_markdown(markdown, page, config, files):
+    record = missing_data.for_build(config)
+    if record.figures:
+        markdown = with_notices(markdown, record.figures, language(page.file.src_uri))
+
     def expand(m):
         kind, file, name = m.groups()
         try:

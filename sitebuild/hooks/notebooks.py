@@ -13,15 +13,27 @@ Two known problems (ultrabug/mkdocs-static-i18n#198), both silent under `mkdocs 
 The cache lives in a folder named after a hash of the `nnnotes` sources, because a notebook's
 outputs depend on the package as much as on the notebook: change the package, rerun the notebook.
 
+A notebook declares the data sets it reads in its metadata (`"nnnotes": {"data": [...]}`). When
+one cannot be loaded and no run of the notebook is cached, the notebook is rendered without being
+run (mkdocs-jupyter's `execute_ignore`) under a notice saying which data set is missing and how to
+fetch it (sitebuild/missing_data.py). Kernels talk over IPC rather than TCP
+(sitebuild/jupyter/jupyter_nbconvert_config.py), which also keeps ipykernel from warning about
+unencrypted TCP; a notebook that takes a while says how long it took.
+
 tests/site/test_site.py fails if a built notebook page is not a rendered HTML page in each language;
 tests/site/test_hooks.py names the private parts of mkdocs-jupyter this hook relies on.
 """
 
 from __future__ import annotations
 
+import glob
 import hashlib
+import json
+import logging
+import os
 import shutil
 import sys
+import time
 from pathlib import Path, PurePosixPath
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root: `sitebuild`
@@ -29,7 +41,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository r
 from mkdocs.plugins import event_priority  # noqa: E402
 from mkdocs.structure.files import File  # noqa: E402
 
-from sitebuild.pages import ROOT, language, twin_of  # noqa: E402
+from nnnotes.errors import DataError  # noqa: E402
+from sitebuild import missing_data  # noqa: E402
+from sitebuild.pages import ROOT, language, site_pages, twin_of  # noqa: E402
+
+log = logging.getLogger("mkdocs.hooks.notebooks")
+JUPYTER_CONFIG = ROOT / "sitebuild" / "jupyter"  # jupyter_nbconvert_config.py: kernels over IPC
+_started: dict[str, float] = {}  # notebook src_uri -> when its page began to render
 
 
 def _jupyter(config):
@@ -59,7 +77,45 @@ def on_config(config):
         if old != cache:  # outputs of an older nnnotes: never shown again
             shutil.rmtree(old, ignore_errors=True)
     jupyter.config["cache_dir"] = str(cache)
+    paths = os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep)
+    if str(JUPYTER_CONFIG) not in paths:
+        os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join([str(JUPYTER_CONFIG), *filter(None, paths)])
+    check_data(config)
     return config
+
+
+def declared_data(notebook: Path) -> list[str]:
+    """The data sets a notebook says it reads: ``metadata.nnnotes.data``."""
+    return json.loads(notebook.read_text(encoding="utf-8"))["metadata"].get("nnnotes", {}).get("data", [])
+
+
+def check_data(config) -> None:
+    """Render without running (and record) each notebook whose data cannot be loaded, unless a
+    run of it is cached: a cached run was made from real data and is shown as it is."""
+    from mkdocs_jupyter.plugin import _compute_cache_key, _get_cache_path
+
+    from nnnotes import data
+
+    record = missing_data.for_build(config)
+    if record.notebooks_checked:  # the i18n plugin's build of another language
+        return
+    record.notebooks_checked = True
+    jupyter, docs = _jupyter(config), Path(config.docs_dir)
+    for notebook in (p for p in site_pages(docs) if p.suffix == ".ipynb"):
+        key = _compute_cache_key(notebook, jupyter.config, jupyter.config["execute"])
+        if _get_cache_path(jupyter.config["cache_dir"], key).exists():
+            continue
+        src_uri = notebook.relative_to(docs).as_posix()
+        english = src_uri if language(src_uri) == "en" else str(twin_of(PurePosixPath(src_uri)))
+        for name in declared_data(notebook):
+            try:
+                for split in data.SPLITS:
+                    data.load(name, split)
+            except DataError as e:
+                record.notebooks[src_uri] = record.add(e, english)
+                jupyter.config["execute_ignore"] = [*jupyter.config["execute_ignore"],
+                                                    glob.escape(str(notebook.absolute()))]
+                break
 
 
 @event_priority(-200)  # after the i18n plugin's on_files (-100)
@@ -86,3 +142,32 @@ def on_pre_build(config):
     for notebook in Path(config.docs_dir).rglob("*.ipynb"):
         key = _compute_cache_key(notebook, jupyter.config, jupyter.config["execute"])
         jupyter._used_cache_paths.add(_get_cache_path(jupyter.config["cache_dir"], key))
+    missing_data.for_build(config).warn_once()
+
+
+def not_run(page, config) -> missing_data.Missing | None:
+    """The missing data set of a notebook page rendered without being run, if it is one."""
+    return missing_data.for_build(config).notebooks.get(page.file.src_uri)
+
+
+@event_priority(-100)  # the last step before mkdocs-jupyter renders the notebook
+def on_page_markdown(markdown, page, config, files):
+    if page.file.src_uri.endswith(".ipynb"):
+        _started[page.file.src_uri] = time.perf_counter()
+    return markdown
+
+
+@event_priority(100)  # before the "verified" banner (sitebuild/hooks/verified.py) is added
+def on_page_content(html, page, config, files):
+    src = page.file.src_uri
+    if src not in _started:
+        return html
+    seconds = time.perf_counter() - _started.pop(src)
+    missing = not_run(page, config)
+    if seconds >= 1:
+        log.info("%s %s in %.1f s", "rendered (not run)" if missing else "ran", src, seconds)
+    if missing is None:
+        return html
+    import markdown
+
+    return markdown.markdown(missing.notice("notebook", language(src)), extensions=["admonition"]) + html

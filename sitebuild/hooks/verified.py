@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root: `sitebuild`
 
+from sitebuild import missing_data  # noqa: E402
 from sitebuild.pages import language  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.verified")
@@ -45,8 +46,9 @@ def on_page_markdown(markdown, page, config, files):
 
 
 def on_page_content(html, page, config, files):
-    """Notebook pages are rendered by mkdocs-jupyter, not from Markdown: add the banner as HTML."""
-    if not page.file.src_uri.endswith(".ipynb"):
+    """Notebook pages are rendered by mkdocs-jupyter, not from Markdown: add the banner as HTML
+    (not on a notebook shown without being run for lack of data: nothing on it ran)."""
+    if not page.file.src_uri.endswith(".ipynb") or page.file.src_uri in missing_data.for_build(config).notebooks:
         return html
     import markdown
 

@@ -9,7 +9,9 @@ The modules the pages teach, each named after its page::
 
 The MNIST trainer of mnist.md (``python -m nnnotes.train``, ``python -m nnnotes.evaluate``)::
 
-    data           MNIST-format IDX files found, checked and decoded into tensors
+    data           MNIST-format IDX files found, checked and decoded into tensors;
+                   python -m nnnotes.data finds or downloads the data sets
+    download       torchvision's download, leaving nothing behind when it fails
     models         the MLP
     train/         the trainer, one module per part, in the order it runs
     evaluate       test metrics of a model or of a saved run

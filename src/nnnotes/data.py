@@ -16,7 +16,8 @@ Where the files are looked for, in order, when ``root`` is not given:
 3. ``/usr/share/datasets/<name>/`` (Debian's ``dataset-fashion-mnist`` package installs there).
 
 In each directory the files may also sit in torchvision's layout (``MNIST/raw/``,
-``FashionMNIST/raw/``).
+``FashionMNIST/raw/``). ``python -m nnnotes.data`` (``make data``) says where each data set is
+found and downloads what is missing (:func:`main`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import torch
 
+from nnnotes.download import SYSTEM_DIR, TIMEOUT, download, offline_options
 from nnnotes.errors import DataError
 
 NAMES = ("mnist", "fashion-mnist")
@@ -195,32 +197,130 @@ def subsets(name: str, n_train: int, n_test: int, seed: int = 0) -> tuple[torch.
     return tuple(out)
 
 
-def fetch(name: str, root: Path, not_found: str = "") -> None:
-    """Download ``name`` with torchvision into ``root``; :class:`DataError` on any failure."""
-    import contextlib
-    import io
-
-    from torchvision import datasets
-
-    cls = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST}[name]
-    mirrors = [m for m in getattr(cls, "mirrors", [])] or ["(torchvision's default mirrors)"]
-    log = io.StringIO()
+def fetch(name: str, root: Path, not_found: str = "", timeout: float = TIMEOUT) -> Path:
+    """Download ``name`` into ``root/<name>/`` (:func:`nnnotes.download.download`); on failure a
+    :class:`DataError` with ``not_found``, what was tried, and the offline options."""
     try:
-        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-            for train in (True, False):
-                cls(root=str(root), train=train, download=True)
-    except Exception as e:  # network errors come in many types (URLError, HTTPError 403, ...)
-        reason = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
-        raise DataError(
-            f"{not_found}\n"
-            f"Downloading {name} with torchvision into {root} failed: {reason}\n"
-            f"  tried: {', '.join(mirrors)}\n"
-            f"Offline options:\n"
-            f"  - copy the four IDX files (.gz or not) into {root / name} or any folder and\n"
-            f"    point to it with --data-dir or the NNNOTES_DATA_DIR environment variable;\n"
-            f"  - Fashion-MNIST on Debian/Ubuntu: apt install dataset-fashion-mnist (found\n"
-            f"    automatically in /usr/share/datasets/fashion-mnist);\n"
-            f"  - download on a machine with a good connection: python -c \"import torchvision; "
-            f"torchvision.datasets.{cls.__name__}('DIR', download=True)\"\n"
-            f"    then copy DIR/{cls.__name__}/raw/ and pass it with --data-dir."
-        ) from None
+        return download(name, root, timeout)
+    except DataError as e:
+        raise DataError("\n".join(filter(None, [not_found, str(e), offline_options(root)]))) from None
+
+
+# --- the data command: python -m nnnotes.data ------------------------------------------------
+HELP = """\
+Looks for each data set where the trainer and the site look, in this order:
+  $NNNOTES_DATA_DIR/<name>/ (the Makefile sets it to ../shared/data when that exists),
+  the per-user data directory {user_dir}/<name>/,
+  {system_dir}/<name>/ (Debian's package dataset-fashion-mnist installs there);
+in each also the folder itself and torchvision's layout (MNIST/raw/, FashionMNIST/raw/).
+What is found is reported and read where it is (never copied). What is missing is
+downloaded with torchvision into the per-user data directory (or --data-dir): that needs
+a network, and a failed download leaves nothing behind.
+
+exit status: 0 all found, 2 bad option, 3 a data set is missing or unreadable
+
+examples:
+  python -m nnnotes.data                       both data sets, both splits
+  python -m nnnotes.data fashion-mnist mnist:test --check
+  python -m nnnotes.data --data-dir data       look in ./data only, download into it"""
+
+
+def where(directory: Path) -> str:
+    """Which place of the search ``directory`` is in, in words (empty for --data-dir)."""
+    places = [(os.environ.get("NNNOTES_DATA_DIR"), "$NNNOTES_DATA_DIR"),
+              (user_data_dir(), "the per-user data directory"),
+              (SYSTEM_DIR / "fashion-mnist", "Debian's package dataset-fashion-mnist"),
+              (SYSTEM_DIR, SYSTEM_DIR)]
+    for place, words in places:
+        if place and directory.absolute().is_relative_to(Path(place).absolute()):
+            return f" ({words})"
+    return ""
+
+
+def locate(name: str, splits: list[str], root: Path | None) -> tuple[dict[str, Path], list[str]]:
+    """The folder of each split that is found, and the splits that are not."""
+    found, missing = {}, []
+    for split in splits:
+        try:
+            found[split] = find_split(name, split, root)[0].parent
+        except DataError as e:
+            if "not found" not in str(e):
+                raise  # half a split: a download elsewhere would not be read
+            missing.append(split)
+    return found, missing
+
+
+def found_line(name: str, found: dict[str, Path]) -> str:
+    """``fashion-mnist: train and test found in DIR (where)``, one clause per folder."""
+    by_dir: dict[Path, list[str]] = {}
+    for split, directory in found.items():
+        by_dir.setdefault(directory, []).append(split)
+    return f"{name}: " + "; ".join(f"{' and '.join(s)} found in {d}{where(d)}" for d, s in by_dir.items())
+
+
+def wanted_split(text: str) -> tuple[str, tuple[str, ...]]:
+    """``"mnist"`` -> ``("mnist", ("train", "test"))``; ``"mnist:test"`` -> ``("mnist", ("test",))``."""
+    import argparse
+
+    name, _, split = text.partition(":")
+    if name not in NAMES or (split and split not in SPLITS):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected {' or '.join(NAMES)}, "
+                                         f"optionally with :{' or :'.join(SPLITS)}")
+    return name, (split,) if split else SPLITS
+
+
+def get(name: str, splits: list[str], root: Path | None, check: bool, timeout: float) -> bool:
+    """Find ``splits`` of ``name``, download them if missing (unless ``check``); True if all found."""
+    import sys
+    import time
+
+    dest = root if root is not None else user_data_dir()
+    try:
+        found, missing = locate(name, splits, root)
+        if missing:
+            looked = ", ".join(str(d) for d in candidate_dirs(name, root) if d.name == name)
+            print(f"{name}: {' and '.join(missing)} not found in {looked}", flush=True)
+            if check:
+                return False
+            print(f"{name}: downloading with torchvision into {dest.absolute() / name} ...", flush=True)
+            start = time.perf_counter()
+            download(name, dest, timeout, progress=sys.stderr.isatty())
+            print(f"{name}: downloaded in {time.perf_counter() - start:.1f} s", flush=True)
+            found, missing = locate(name, splits, root)
+        print(found_line(name, found), flush=True)
+        return not missing
+    except DataError as e:
+        print(e, file=sys.stderr, flush=True)  # its message names the data set
+        return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m nnnotes.data``: find MNIST and Fashion-MNIST, download what is missing."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(
+        prog="python -m nnnotes.data", epilog=HELP.format(user_dir=user_data_dir(), system_dir=SYSTEM_DIR),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Find MNIST and Fashion-MNIST, and download with torchvision what is missing.")
+    parser.add_argument("wanted", nargs="*", type=wanted_split, metavar="NAME[:SPLIT]",
+                        help=f"{' or '.join(NAMES)}, or one split such as mnist:test "
+                             "(default: both data sets, both splits)")
+    parser.add_argument("--data-dir", type=Path, metavar="DIR",
+                        help="look only in DIR (DIR/<name>/ or DIR itself) and download into it")
+    parser.add_argument("--check", action="store_true", help="only report what is found; never download")
+    parser.add_argument("--timeout", type=float, default=TIMEOUT, metavar="SECONDS",
+                        help=f"network timeout of a download (default {TIMEOUT:g})")
+    args = parser.parse_args(argv)
+    wanted: dict[str, list[str]] = {}
+    for name, splits in args.wanted or [(n, SPLITS) for n in NAMES]:
+        wanted.setdefault(name, []).extend(s for s in splits if s not in wanted.get(name, []))
+    ok = [get(name, splits, args.data_dir, args.check, args.timeout) for name, splits in wanted.items()]
+    if not all(ok) and not args.check:
+        print(offline_options(args.data_dir if args.data_dir is not None else user_data_dir()),
+              file=sys.stderr)
+    return 0 if all(ok) else DataError.exit_code
+
+
+if __name__ == "__main__":  # python -m nnnotes.data
+    raise SystemExit(main())

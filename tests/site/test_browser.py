@@ -1,11 +1,16 @@
 """Math and Mermaid render in a real browser from a local `mkdocs serve`, with no internet.
 
-Headless Debian Chromium (`/usr/bin/chromium`, installed by .ci/run) is driven by Playwright;
-every request that leaves 127.0.0.1 is blocked and recorded, so a CDN dependency fails the test.
+A real headless Chromium is driven by Playwright; every request that leaves 127.0.0.1 is blocked
+and recorded, so a CDN dependency fails the test. The browser is, in this order: the program named
+by $NNNOTES_CHROMIUM (the GitHub workflows set the runner's preinstalled Google Chrome), Debian's
+`chromium` (installed by .ci/run on Debian), `chromium-browser`, Google Chrome, and a Chromium that
+`playwright install chromium` downloaded. A snap wrapper (what `apt install chromium` gives on
+Ubuntu) is skipped: it is not a browser Playwright can start.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
@@ -18,14 +23,64 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 pytestmark = pytest.mark.browser
+
+
+def why_not(path: str) -> str | None:
+    """Why ``path`` is not a browser Playwright can start (None if it is one)."""
+    exe = Path(path)
+    if not exe.is_file() or not os.access(exe, os.X_OK):
+        return "not an executable file"
+    if "/snap/" in exe.resolve().as_posix():
+        return "a snap"
+    with open(exe, "rb") as f:
+        head = f.read(8192)
+    if head.startswith(b"#!") and b"/snap/" in head:
+        return "a snap wrapper"
+    try:
+        run = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"`{path} --version` failed: {e}"
+    if run.returncode != 0 or not any(w in run.stdout for w in ("Chromium", "Chrome")):
+        return f"`{path} --version` says {(run.stdout + run.stderr).strip()[:200]!r}"
+    return None
+
+
+def playwright_chromium() -> str | None:
+    """The Chromium `playwright install chromium` downloaded, if it did."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        path = p.chromium.executable_path
+    return path if Path(path).is_file() else None
+
+
+@functools.cache
+def find_chromium() -> tuple[str | None, list[str]]:
+    """The browser to use, and what was tried (see the module's docstring for the order)."""
+    chosen = os.environ.get("NNNOTES_CHROMIUM")
+    tried = []
+    for path in [chosen] if chosen else [*(shutil.which(b) for b in BROWSERS), "playwright"]:
+        if path == "playwright":
+            path = playwright_chromium()
+        if path is None:
+            continue
+        reason = why_not(path)
+        if reason is None:
+            return path, tried
+        tried.append(f"{path}: {reason}")
+    if not tried:
+        tried.append(f"none of {', '.join(BROWSERS)} is on PATH, and Playwright downloaded none")
+    return None, tried
 
 
 @pytest.fixture(scope="module")
 def server():
-    if CHROMIUM is None:
-        message = "Chromium is not installed (Debian package `chromium`; .ci/run installs it)"
+    chromium, tried = find_chromium()
+    if chromium is None:
+        message = ("no usable Chromium: " + "; ".join(tried) + ". Install Debian's `chromium` "
+                   "(.ci/run does on Debian) or set NNNOTES_CHROMIUM to a Chromium or Google Chrome.")
         if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
             pytest.fail(message)
         pytest.skip(message)
@@ -35,7 +90,7 @@ def server():
     proc = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "serve", "--no-livereload", "-a", f"127.0.0.1:{port}"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "SITE_URL": f"http://127.0.0.1:{port}/"},
+        env={**os.environ, "SITE_URL": f"http://127.0.0.1:{port}/", "NO_MKDOCS_2_WARNING": "1"},
     )
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -62,7 +117,7 @@ def browser():
 
     with sync_playwright() as p:
         browser = p.chromium.launch(
-            executable_path=CHROMIUM,
+            executable_path=find_chromium()[0],
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
         )
         yield browser
@@ -112,3 +167,15 @@ def test_switcher_follows_instant_navigation(server, browser) -> None:
     page.wait_for_function("document.querySelector('.md-select__link[hreflang=zh]').href.endsWith('/zh/modules/')")
     assert not errors and not blocked
     page.close()
+
+
+def test_a_snap_wrapper_is_not_taken_for_a_browser(tmp_path) -> None:
+    wrapper = tmp_path / "chromium-browser"  # what Ubuntu's `apt install chromium` puts on PATH
+    wrapper.write_text('#!/bin/sh\nexec /snap/bin/chromium "$@"\n')
+    wrapper.chmod(0o755)
+    assert why_not(str(wrapper)) == "a snap wrapper"
+
+
+def test_nnnotes_chromium_is_taken_as_given_and_said_when_unusable(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("NNNOTES_CHROMIUM", str(tmp_path / "chrome"))
+    assert find_chromium.__wrapped__() == (None, [f"{tmp_path / 'chrome'}: not an executable file"])

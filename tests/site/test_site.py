@@ -1,11 +1,13 @@
 """The built site: both languages, switchers, notebooks, search, figures, offline assets.
 
-Builds once per test session with `mkdocs build --strict` (any warning fails the build).
+Builds once per test session with `mkdocs build --strict` (any warning fails the build), with the
+real data of $NNNOTES_DATA_DIR (skipped without it, failed under CI, like every test of real data).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from sitebuild.hooks.quiet import unexpected
 from sitebuild.pages import ROOT, is_chinese, site_pages
 
 DOCS = ROOT / "docs"
@@ -32,14 +35,25 @@ NOTEBOOKS = [p for p in PAGES if p.suffix == ".ipynb"]
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
+def build(tmp_path_factory, data_dir) -> tuple[Path, subprocess.CompletedProcess]:
+    """The site as deployed: strict, with real data (without it, see test_no_data.py)."""
     out = tmp_path_factory.mktemp("site")
     run = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
         cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "NNNOTES_DATA_DIR": str(data_dir), "NO_MKDOCS_2_WARNING": "1"},
     )
     assert run.returncode == 0, f"mkdocs build --strict failed:\n{run.stdout}\n{run.stderr[-6000:]}"
-    return out
+    return out, run
+
+
+@pytest.fixture(scope="session")
+def site(build) -> Path:
+    return build[0]
+
+
+def test_the_build_prints_its_warnings_and_slow_steps_only(build) -> None:
+    assert not unexpected(build[1].stdout + build[1].stderr)
 
 
 def _html(site: Path, src: Path) -> str:
