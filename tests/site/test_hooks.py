@@ -90,3 +90,14 @@ def test_notebook_kernels_talk_over_ipc_without_the_tcp_warning(tmp_path):
     assert run.returncode == 0 and run.stdout.strip() == "True", run.stderr[-3000:]
     assert "Kernel is running over TCP" not in run.stderr
     assert sorted(p.name for p in folder.iterdir()) == ["n.ipynb"]  # no socket files left behind
+
+
+def test_a_page_language_is_read_one_way_for_files_and_site_uris():
+    from pathlib import Path
+
+    from sitebuild.pages import language
+
+    assert [language(p) for p in ("modules.md", "modules.zh.md", "notebooks/x.zh.ipynb", "x.ipynb")] == \
+        ["en", "zh", "zh", "en"]
+    assert twin_of(Path("autograd/graph.md")) == Path("autograd/graph.zh.md")
+    assert twin_of(Path("notebooks/x.zh.ipynb")) == Path("notebooks/x.ipynb")
