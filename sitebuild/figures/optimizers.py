@@ -65,7 +65,7 @@ def learning_rate() -> Figure:
 
 
 def sgd_vs_adam() -> Figure:
-    """Loss and accuracy curves of SGD and Adam on 2000 Fashion-MNIST training images."""
+    """Loss and accuracy curves of SGD and Adam on 2,000 Fashion-MNIST training images, 12 epochs."""
     results = E.compare_sgd_adam()
     fig = Figure(figsize=(10, 3.8), layout="constrained")
     ax1, ax2 = fig.subplots(1, 2)
