@@ -78,4 +78,22 @@ def test_overfitting_history_has_one_row_per_epoch_and_leaves_threads_alone(data
     rows = M.overfitting_history()
     assert [r["epoch"] for r in rows] == list(range(1, M.OVERFITTING["epochs"] + 1))
     assert rows[-1]["train_loss"] < rows[0]["train_loss"]
+    assert all(r["lr"] == M.OVERFITTING["lr"] for r in rows)        # a constant learning rate
     assert torch.get_num_threads() == threads
+
+
+def rise(rows) -> float:
+    """How far the validation loss ends above its lowest value."""
+    val = [r["val_loss"] for r in rows]
+    return val[-1] - min(val)
+
+
+def test_the_overfitting_runs_validation_loss_turns_up_and_cosine_decay_damps_the_rise(data_dir, monkeypatch):
+    """mnist.md (#evaluation) names this test: with a constant learning rate the validation loss
+    of the overfitting run climbs far above its minimum; the trainer's default cosine decay, in
+    the same 25 epochs, keeps the rise at least 0.1 smaller."""
+    monkeypatch.setenv("NNNOTES_DATA_DIR", str(data_dir))
+    constant, cosine = M.overfitting_history("constant"), M.overfitting_history("cosine")
+    assert rise(constant) > 0.25
+    assert rise(cosine) < rise(constant) - 0.1
+    assert cosine[-1]["lr"] < 1e-5 < constant[-1]["lr"]
