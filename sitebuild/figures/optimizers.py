@@ -78,7 +78,7 @@ def sgd_vs_adam() -> Figure:
         ax2.plot(epochs, curves["test_acc"], "--", color=color, label=f"{name} test")
     ax1.set_ylabel("cross-entropy")
     ax2.set_ylabel("accuracy")
-    ax1.set_title(f"Fashion-MNIST: {E.N_TRAIN} train / {E.N_TEST} test images")
+    ax1.set_title(f"Fashion-MNIST: {E.N_TRAIN:,} train / {E.N_TEST:,} test images")
     ax2.set_title("same MLP, same initial weights, same batches")
     for ax in (ax1, ax2):
         ax.set_xlabel("epoch")
