@@ -16,5 +16,12 @@ def digits() -> Figure:
 
 
 def overfitting() -> Figure:
-    """Train and validation curves of a 784-256-128-10 MLP trained too long on 2,400 images."""
-    return plots.plot_history(overfitting_history())
+    """Train and validation curves of a 784-256-128-10 MLP trained too long on 2,400 images
+    at a constant learning rate, with the training loss also measured after each epoch."""
+    history = overfitting_history()
+    fig = plots.plot_history(history)
+    ax_loss = fig.axes[0]
+    ax_loss.plot([r["epoch"] for r in history], [r["train_loss_after"] for r in history], ":",
+                 color="gray", label="train (end of epoch)")
+    ax_loss.legend()
+    return fig
