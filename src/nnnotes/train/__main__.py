@@ -2,6 +2,10 @@
 
 import sys
 
-from nnnotes.train.cli import main
+from nnnotes.errors import exit_on_signals_while_starting
+
+exit_on_signals_while_starting()  # until main() takes over: Ctrl-C now is a clean exit too
+
+from nnnotes.train.cli import main  # noqa: E402
 
 sys.exit(main())
