@@ -180,8 +180,9 @@ def check_contents(state: object, path: Path, needs: tuple[str, ...]) -> None:
                               f"holds a dict of {', '.join(map(str, state)) or 'nothing'}, where "
                               f"nnnotes.train saves {', '.join(needs)}")
     if missing:
+        has = ", ".join(map(str, state))
         raise CheckpointError(f"{path} is not a complete nnnotes checkpoint: it lacks "
-                              f"{', '.join(missing)} (it has {', '.join(map(str, state)) or 'nothing'})")
+                              f"{', '.join(missing)} (it has {has})")
     history = state["history"]
     if (not isinstance(state["config"], dict) or not isinstance(state["model"], dict)
             or not all(isinstance(state[k], int) for k in ("epoch", "step") if k in needs)
@@ -189,8 +190,8 @@ def check_contents(state: object, path: Path, needs: tuple[str, ...]) -> None:
             or not all(isinstance(row, dict) and all(isinstance(row.get(k), (int, float))
                                                      for k in HISTORY_KEYS) for row in history)):
         raise CheckpointError(f"{path} is not an nnnotes checkpoint: its config and model must "
-                              "be dictionaries, its epoch and step whole numbers and its history a list of "
-                              "epochs with their losses and accuracies")
+                              "be dictionaries, its epoch and step whole numbers and its history "
+                              "a list of epochs with their losses and accuracies")
 
 
 def rng_state(shuffle: torch.Generator) -> dict[str, torch.Tensor]:

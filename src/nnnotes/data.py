@@ -165,6 +165,8 @@ def parse_idx(data: bytes, magic: int, path: Path) -> torch.Tensor:
     if len(data) != expected:
         raise DataError(f"{path}: {len(data)} bytes, expected {expected} for shape "
                         f"{list(shape)}; the file is truncated or corrupt.")
+    if expected == header:  # no pixels at all (0 images, or 0x0 ones): frombuffer refuses
+        return torch.empty(shape, dtype=torch.uint8)
     flat = torch.frombuffer(bytearray(data[header:]), dtype=torch.uint8)
     return flat.reshape(shape)
 

@@ -163,6 +163,12 @@ def report(e: NnnotesError) -> int:
     return e.exit_code
 
 
+def report_interrupted(signum: int, what: str) -> int:
+    """The message and exit code (128 + signal) of a program stopped by SIGINT or SIGTERM."""
+    print(f"interrupted by {signal_name(signum)}; {what}", file=sys.stderr, flush=True)
+    return 128 + signum
+
+
 def report_bug(program: str) -> int:
     """An unexpected exception: the traceback, and a plain statement that it is a bug."""
     traceback.print_exc()

@@ -95,7 +95,8 @@ def model_from_checkpoint(state: dict, path: str | Path = "the checkpoint") -> n
         model = MLP.for_images(cfg["hidden"], dropout=cfg["dropout"], batchnorm=cfg["batchnorm"])
     except (KeyError, TypeError, ValueError) as e:
         raise CheckpointError(f"{path} has no usable model description in its config "
-                              f"({type(e).__name__}: {e}); it is not an nnnotes checkpoint") from None
+                              f"({type(e).__name__}: {e}); it is not an nnnotes checkpoint"
+                              ) from None
     try:
         model.load_state_dict(state["model"])
     except (RuntimeError, TypeError, AttributeError) as e:
@@ -124,9 +125,9 @@ def evaluate_run(run_dir: str | Path, which: str = "best", data_dir: str | None 
     run_dir = Path(run_dir)
     path = run_dir / f"{which}.pt"
     if not run_dir.is_dir():
-        raise CheckpointError(f"no run at {run_dir}: "
-                              f"{'it is not a directory' if run_dir.exists() else 'it does not exist'}"
-                              "; RUN_DIR is a directory written by nnnotes.train (its --out)")
+        what = "it is not a directory" if run_dir.exists() else "it does not exist"
+        raise CheckpointError(f"no run at {run_dir}: {what}; RUN_DIR is a directory written by "
+                              "nnnotes.train (its --out)")
     try:
         state = checkpoint.load(path, checkpoint.FOR_EVALUATION)
         cfg = state["config"]
@@ -173,15 +174,18 @@ def main(argv: list[str] | None = None) -> int:
             return errors.report(e)
         except SignalStop as e:
             signals.ignore_from_now_on()
-            print(f"interrupted by {errors.signal_name(e.signum)}; the checkpoints are untouched "
-                  "and every file already rewritten is complete", file=sys.stderr)
-            return 128 + e.signum
+            return errors.report_interrupted(e.signum, UNTOUCHED)
         except Exception:  # noqa: BLE001
             signals.ignore_from_now_on()
+            if signals.signum is not None:  # a library turned the signal into another error
+                return errors.report_interrupted(signals.signum, UNTOUCHED)
             return errors.report_bug("nnnotes.evaluate")
         print(f"{args.checkpoint} checkpoint (epoch {m['epoch']}): test loss {m['test_loss']:.4f}"
               f"  test accuracy {m['test_acc']:.4f}  ({m['test_errors']} errors)", flush=True)
         return 0
+
+
+UNTOUCHED = "the checkpoints are untouched and every file already rewritten is complete"
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -31,9 +31,11 @@ def options(config: dict) -> list[str]:
     for name, value in config.items():
         flag = "--" + name.replace("_", "-")
         if value is True:
-            args.append(flag)
-        elif name == "figures" and value is False:
-            args.append("--no-figures")
+            args += [] if name in ("figures", "download") else [flag]  # on by default
+        elif value is False:
+            args += {"figures": ["--no-figures"], "download": ["--no-download"]}.get(name, [])
+        elif value is None:
+            continue
         else:
             args += [flag, ",".join(map(str, value)) if isinstance(value, tuple) else str(value)]
     return args
@@ -55,8 +57,9 @@ class Result:
 
     @property
     def message(self) -> str:
-        """The first line it printed on stderr (the table of cases quotes it)."""
-        return self.err.strip().splitlines()[0] if self.err.strip() else ""
+        """The first line of its message on stderr (after argparse's usage lines)."""
+        lines = self.err.strip().splitlines()
+        return next((line for line in lines if not line.startswith(("usage:", " "))), "")
 
 
 def command(args: list[str], module: str = "nnnotes.train", prefix: tuple = ()) -> list[str]:
@@ -70,11 +73,10 @@ def environment(**extra: str) -> dict:
 def run_program(args: list[str], module: str = "nnnotes.train", cwd: Path | None = None,
                 prefix: tuple = (), env: dict | None = None, umask: int | None = None,
                 timeout: float = 300) -> Result:
-    """Run a program to its end, as a user would, and check it printed no traceback."""
+    """Run a program to its end, as a user would (the caller checks what it printed)."""
     done = subprocess.run(command(args, module, prefix), cwd=cwd, env=env or environment(),
                           capture_output=True, text=True, timeout=timeout,
                           umask=-1 if umask is None else umask)
-    assert_no_traceback(done.stderr)
     return Result(done.returncode, done.stdout, done.stderr)
 
 
@@ -130,72 +132,35 @@ def as_ordinary_user() -> tuple:
 
 
 # --- a disk that fills up --------------------------------------------------------------------
-INJECT = """
-import errno, os, runpy, sys
-flags = os.environ["NNNOTES_TEST_DISK"]
-_write, _statvfs = os.write, os.statvfs
-def write(fd, data):
-    if os.path.exists(os.path.join(flags, "full")):
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    return _write(fd, data)
-def statvfs(path):
-    st = _statvfs(path)
-    if os.path.exists(os.path.join(flags, "small")):  # report 1 MiB free
-        return os.statvfs_result((st.f_bsize, 4096, 256, 256, 256) + tuple(st)[5:])
-    return st
-os.write, os.statvfs = write, statvfs
-sys.argv[0] = "nnnotes.train"
-runpy.run_module("nnnotes.train", run_name="__main__", alter_sys=True)
-"""
-
-
 class Disk:
     """A folder on a small disk: a real tmpfs where this machine lets the tests mount one
-    (``mount -t tmpfs``, as root), else a plain folder and a write that fails with ENOSPC
-    injected at the OS boundary (``os.write``, ``os.statvfs``) in the program's process."""
+    (``mount -t tmpfs``, as root), else a plain folder where the programs' writes fail with
+    ENOSPC injected at the OS boundary (:func:`tests.train.warm.inject_disk_faults`).
+    Start programs with ``env=disk.env``."""
 
     def __init__(self, root: Path, size_mb: int) -> None:
         self.dir, self.flags = root / "disk", root / "flags"
         self.dir.mkdir()
         self.flags.mkdir()
+        can_mount = os.geteuid() == 0 and not os.environ.get("NNNOTES_TEST_NO_TMPFS")
         mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs",
-                                  str(self.dir)], capture_output=True) if os.geteuid() == 0 \
-            else None
+                                  str(self.dir)], capture_output=True) if can_mount else None
         self.kind = "tmpfs" if mounted is not None and mounted.returncode == 0 else "injected"
-
-    def command(self, args: list[str]) -> list[str]:
-        if self.kind == "tmpfs":
-            return command(args)
-        return [sys.executable, "-c", INJECT, *map(str, args)]
-
-    def env(self) -> dict:
-        return environment(NNNOTES_TEST_DISK=str(self.flags))
-
-    def start(self, args: list[str]) -> subprocess.Popen:
-        return subprocess.Popen(self.command(args), env=self.env(), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-
-    def run(self, args: list[str]) -> Result:
-        return finish(self.start(args))
+        self.env = {} if self.kind == "tmpfs" else {"NNNOTES_TEST_DISK": str(self.flags)}
 
     def fill(self) -> None:
         """No byte more can be written."""
         if self.kind == "injected":
             (self.flags / "full").touch()
             return
-        with open(self.dir / "filler", "wb") as f:
+        with open(self.dir / "filler", "wb", buffering=0) as f:
             for chunk in (2 ** 20, 4096, 1):
                 try:
                     while True:
                         f.write(bytes(chunk))
-                        f.flush()
                 except OSError as e:
                     assert e.errno == errno.ENOSPC
         assert shutil.disk_usage(self.dir).free == 0
-
-    def shrink(self) -> None:
-        """Report 1 MiB free (a tmpfs is mounted that small instead)."""
-        (self.flags / "small").touch()
 
     def free(self) -> None:
         (self.flags / "full").unlink(missing_ok=True)
@@ -219,7 +184,7 @@ def tiny_disk(tmp_path):
     """A disk with 1 MiB free."""
     d = Disk(tmp_path, 1)
     if d.kind == "injected":
-        d.shrink()
+        (d.flags / "small").touch()
     yield d
     d.close()
 
@@ -231,3 +196,32 @@ def stop(proc: subprocess.Popen) -> None:
 
 def go_on(proc: subprocess.Popen) -> None:
     proc.send_signal(signal.SIGCONT)
+
+
+@pytest.fixture(scope="session")
+def warm(tmp_path_factory):
+    """Programs started warm (see :mod:`tests.train.warm`): real processes, minus torch's
+    four seconds of imports."""
+    from tests.train.warm import WarmStarter
+
+    starter = WarmStarter(tmp_path_factory.mktemp("warm"))
+    yield starter
+    starter.close()
+
+
+def run_cases(warm, calls: list[dict]) -> list[Result]:
+    """:meth:`~tests.train.warm.WarmStarter.run` for each dict of its arguments, a few at a
+    time; the results in order."""
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        return list(pool.map(lambda kw: warm.run(**kw), calls))
+
+
+@pytest.fixture
+def started(warm):
+    """Programs a test starts in the background are stopped when it ends, pass or fail."""
+    procs: list = []
+    yield procs.append
+    for p in procs:
+        if p.ended.empty():
+            p.send_signal(signal.SIGKILL)
+            p.wait()

@@ -179,4 +179,5 @@ def test_options_are_known_as_typed_even_with_their_default_value():
 
     assert parse([]) == {}
     assert parse(["--epochs", "10", "--no-figures"]) == {"epochs": 10, "figures": False}
-    assert parse(["--resume", "runs/x", "--device", "auto"]) == {"resume": "runs/x", "device": "auto"}
+    assert parse(["--resume", "runs/x", "--device", "auto"]) == \
+        {"resume": "runs/x", "device": "auto"}

@@ -48,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
             return 128 + signum
         except Exception:  # noqa: BLE001 (anything else is a bug: say so)
             signals.ignore_from_now_on()
+            if signals.signum is not None:  # a library turned the signal into another error
+                return errors.report_interrupted(signals.signum, "the checkpoints already "
+                                                 "written are kept")
             return errors.report_bug("nnnotes.train")
 
 
@@ -61,8 +64,8 @@ def train(typed: dict) -> int:
     from nnnotes.train.runs import resume, run
 
     if run_dir is None:
-        metrics, shown = run(cfg), cfg.out
-        quiet = cfg.quiet
+        metrics, quiet = run(cfg), cfg.quiet
+        shown = typed.get("out") or os.path.relpath(cfg.out)  # runs/<dataset>-<date>-<time>
     else:
         metrics, shown = resume(run_dir, typed), run_dir
         quiet = Config.from_dict(json.loads(Path(run_dir, "config.json").read_text())).quiet

@@ -92,8 +92,9 @@ class Trainer:
     # --- the loop, in the order it runs -------------------------------------------------
     def fit(self) -> None:
         """Train until ``cfg.epochs`` (:meth:`finish` then tests the best model)."""
+        stop = StopOnSignal()
         try:
-            with StopOnSignal() as stop:
+            with stop:
                 while self.epoch < self.cfg.epochs:
                     self.train_epoch(stop)
                     self.end_epoch()
@@ -102,9 +103,13 @@ class Trainer:
                     if stop.signum is not None and self.epoch < self.cfg.epochs:
                         self.interrupt(stop.signum)
         except WriteError as e:
-            raise RunError(f"{e}. Training stopped. {self.what_is_on_disk()} Files are replaced only once completely "
-                           f"written, so these are intact. Free some space or fix the folder, "
-                           f"then continue with: {self.resume_command()}") from None
+            what = (f"{self.what_is_on_disk()} Files are replaced only once completely "
+                    f"written, so these are intact. Free some space or fix the folder, then "
+                    f"continue with: {self.resume_command()}")
+            if stop.signum is not None:  # Ctrl-C came too: it is what the user did
+                raise Interrupted(f"interrupted by {signal.Signals(stop.signum).name}, and "
+                                  f"{e}. {what}", stop.signum) from None
+            raise RunError(f"{e}. Training stopped. {what}") from None
 
     def train_epoch(self, stop: StopOnSignal) -> None:
         """Run the remaining steps of the current epoch (all of them unless resumed)."""
@@ -184,6 +189,8 @@ class Trainer:
             metrics = {"dataset": self.cfg.dataset, "epochs": self.epoch,
                        "best_epoch": self.best["epoch"],
                        "best_val_acc": round(self.best["val_acc"], 6), **test}
+            # history.csv again: a kill between last.pt and history.csv left it an epoch short
+            write_history(self.run_dir / "history.csv", self.history)
             checkpoint.write_json(self.run_dir / "metrics.json", metrics)
             if self.cfg.figures:
                 from nnnotes import plots  # matplotlib: imported only to draw (it takes ~0.6 s)

@@ -19,8 +19,8 @@ import torch
 from nnnotes import checkpoint, data, evaluate
 from nnnotes.errors import CheckpointError, Interrupted, OptionError, signal_name
 from nnnotes.train.checks import check_disk, check_memory, check_sizes
-from nnnotes.train.rundir import (RunLock, check_holds_no_run, check_usable, claim_default, make_dir,
-                                  resume_point, saved_config)
+from nnnotes.train.rundir import (RunLock, check_holds_no_run, check_usable, claim_default,
+                                  make_dir, resume_point, saved_config)
 from nnnotes.train.batches import Dataset, prepare
 from nnnotes.train.config import RESUME_MAY_CHANGE, Config, flag
 from nnnotes.train.loop import Callback, Trainer
@@ -69,8 +69,8 @@ def run(cfg: Config, on_step: Callback | None = None,
     try:
         if shown:  # quick checks of --out before loading any data
             check_usable(Path(cfg.out), shown)
-            check_holds_no_run(Path(cfg.out), shown)
             RunLock.probe(Path(cfg.out), shown)
+            check_holds_no_run(Path(cfg.out), shown)
         with num_threads(cfg.threads):
             setup = load(cfg)
             check_disk(cfg, Path(cfg.out or os.path.abspath("runs")),
@@ -137,7 +137,11 @@ def resume(run_dir: str | Path, changes: dict | None = None, on_step: Callback |
                                   on_epoch_end, shown)
                 if state is not None:
                     trainer.restore(state, source)
-                for message in resume_notes(trainer, removed, source, changed, saved, stale):
+                had_last = (run_dir / "last.pt").exists()
+                if source is not None and source.name == "best.pt":
+                    trainer.save("last")  # the same state: last.pt is the latest again
+                for message in resume_notes(trainer, removed, source, had_last, changed, saved,
+                                            stale):
                     trainer.note(message)
                 trainer.log(f"resuming {shown} at epoch {trainer.epoch + 1}, "
                             f"step {trainer.step}/{trainer.steps_per_epoch}")
@@ -243,18 +247,18 @@ def remove_stale_results(run_dir: Path, state: dict | None, cfg: Config) -> list
     return [p.name for p in stale]
 
 
-def resume_notes(trainer: Trainer, removed: list[str], source: Path | None, changed: list[str],
-                 saved: dict, stale: list[str]) -> list[str]:
+def resume_notes(trainer: Trainer, removed: list[str], source: Path | None, had_last: bool,
+                 changed: list[str], saved: dict, stale: list[str]) -> list[str]:
     """What the user should know about this resume, in words."""
     notes = [removed_message(removed)] if removed else []
     if source is None:
         notes.append("no checkpoint yet (the run was stopped during its first epoch): starting "
                      "it from its beginning, with its saved options")
     elif source.name == "best.pt":
-        last = trainer.run_dir / "last.pt"
-        why = "it is further along than last.pt" if last.exists() else "last.pt is missing"
+        why = "it is further along than last.pt" if had_last else "last.pt is missing"
         notes.append(f"resuming from best.pt ({trainer.position()}): {why}, as a kill between "
-                     "writing the two leaves it; best.pt holds the whole state, so nothing is lost")
+                     "writing the two leaves it; best.pt holds the whole state, so nothing is "
+                     "lost, and last.pt is written again from it")
     if changed:
         notes.append("changed on resume: " + ", ".join(changed))
     cfg = trainer.cfg
