@@ -8,6 +8,7 @@ Ctrl-C during those seconds is a clean exit too.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import traceback
@@ -136,17 +137,37 @@ class ProgramSignals:
 
 def exit_on_signals_while_starting() -> None:
     """For ``python -m``: until the command installs :class:`ProgramSignals`, SIGINT or
-    SIGTERM (while torch loads) ends the process with 128 + signal and a one-line message."""
+    SIGTERM (while torch loads) ends the process with 128 + signal and a one-line message.
+
+    It ends it at once (``os._exit``): nothing has been written yet, and an exception raised
+    in the middle of an import can be swallowed by the library being imported (some catch
+    everything), which would go on half-imported."""
 
     def handle(signum: int, frame: object) -> None:
-        for s in ProgramSignals.SIGNALS:
-            signal.signal(s, signal.SIG_IGN)
-        print(f"interrupted by {signal_name(signum)} while starting; nothing was written",
-              file=sys.stderr)
-        raise SystemExit(128 + signum)
+        os.write(2, f"interrupted by {signal_name(signum)} while starting; nothing was "
+                    "written\n".encode())
+        os._exit(128 + signum)
 
     for s in ProgramSignals.SIGNALS:
         signal.signal(s, handle)
+
+
+class ExitAtOnceOnSignals:
+    """``with ExitAtOnceOnSignals():`` the body (imports, nothing written) ends the process at
+    once on SIGINT or SIGTERM, as :func:`exit_on_signals_while_starting`; the previous
+    handlers come back after it."""
+
+    def __enter__(self) -> ExitAtOnceOnSignals:
+        try:
+            self.previous = {s: signal.getsignal(s) for s in ProgramSignals.SIGNALS}
+            exit_on_signals_while_starting()
+        except ValueError:  # not the main thread
+            self.previous = {}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for s, handler in self.previous.items():
+            signal.signal(s, handler)
 
 
 def the_error_reported(e: BaseException) -> NnnotesError | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import signal
 import sys
 from pathlib import Path
 
@@ -203,4 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    for s in ProgramSignals.SIGNALS:  # done: a late Ctrl-C changes nothing any more
+        signal.signal(s, signal.SIG_IGN)
+    sys.exit(code)

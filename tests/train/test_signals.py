@@ -16,6 +16,7 @@ import pytest
 from nnnotes import checkpoint
 from nnnotes.errors import EXIT_RUN
 from tests.conftest import history
+from tests.train.warm import COLD
 from tests.train.conftest import (assert_no_traceback, finish, go_on, small_args, start,
                                   stop, temporaries)
 
@@ -85,6 +86,8 @@ def test_several_ctrl_c_in_quick_succession_save_once_and_exit_130(warm, data_di
     assert json.loads((out / "metrics.json").read_text()) == finished[1]
 
 
+@pytest.mark.skipif(COLD, reason="a cold process is still starting Python itself at 50 ms; "
+                                   "cold starts: test_ctrl_c_or_sigterm_while_torch_loads_...")
 def test_ctrl_c_before_training_writes_nothing(warm, data_dir, tmp_path):
     out = tmp_path / "run"
     run = warm.start(small_args(data_dir, out))

@@ -20,17 +20,23 @@ Outputs in the run directory: ``config.json``, ``history.csv``, ``metrics.json``
 ``curves.png``, ``confusion_matrix.png``, ``misclassified.png``, ``best.pt``, ``last.pt``.
 """
 
-from nnnotes.errors import Diverged, Interrupted, Locked, RunError
-from nnnotes.train.cli import main
-from nnnotes.train.config import Config
-
 __all__ = ["Config", "Diverged", "Interrupted", "Locked", "RunError", "Trainer", "main",
            "read_history", "resume", "run"]
 
 
 def __getattr__(name: str) -> object:
-    """The parts that need torch load on first use, so ``python -m nnnotes.train --help`` and
-    a bad option answer at once (and Ctrl-C during torch's import is handled by ``main``)."""
+    """Everything loads on first use: ``python -m nnnotes.train`` imports this package before
+    its ``__main__`` can take care of Ctrl-C, so the package itself imports nothing, and
+    ``--help`` or a bad option answer without loading torch."""
+    if name in ("Diverged", "Interrupted", "Locked", "RunError"):
+        from nnnotes import errors
+        return getattr(errors, name)
+    if name == "Config":
+        from nnnotes.train.config import Config
+        return Config
+    if name == "main":
+        from nnnotes.train.cli import main
+        return main
     if name == "Trainer":
         from nnnotes.train.loop import Trainer
         return Trainer

@@ -1,5 +1,6 @@
 """``python -m nnnotes.train``: see ``--help``."""
 
+import signal
 import sys
 
 from nnnotes.errors import exit_on_signals_while_starting
@@ -8,4 +9,7 @@ exit_on_signals_while_starting()  # until main() takes over: Ctrl-C now is a cle
 
 from nnnotes.train.cli import main  # noqa: E402
 
-sys.exit(main())
+code = main()
+for s in (signal.SIGINT, signal.SIGTERM):  # done: a late Ctrl-C changes nothing any more
+    signal.signal(s, signal.SIG_IGN)
+sys.exit(code)

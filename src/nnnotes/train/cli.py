@@ -15,11 +15,11 @@ import argparse
 import json
 import math
 import os
-import sys
 from pathlib import Path
 
 from nnnotes import errors
-from nnnotes.errors import EXIT_CODES, EXIT_OK, NnnotesError, ProgramSignals
+from nnnotes.errors import (EXIT_CODES, EXIT_OK, ExitAtOnceOnSignals, NnnotesError,
+                            ProgramSignals)
 from nnnotes.train.config import DATASETS, DEFAULT_LR, DEVICE, MAX_SEED, Config
 
 
@@ -27,11 +27,13 @@ def main(argv: list[str] | None = None) -> int:
     """Command line entry point; returns the exit code. Every failure is a message on stderr
     (no traceback) with the exit code of :data:`~nnnotes.errors.EXIT_CODES`; only a bug, an
     exception nnnotes does not expect, prints a traceback, and says it is a bug."""
+    try:
+        typed = parse(argv)
+    except SystemExit as e:  # --help, or argparse's own usage error (code 2)
+        return int(e.code or 0)
+    with ExitAtOnceOnSignals():  # seconds of imports, nothing written yet
+        load_libraries()
     with ProgramSignals() as signals:
-        try:
-            typed = parse(argv)
-        except SystemExit as e:  # --help, or argparse's own usage error (code 2)
-            return int(e.code or 0)
         try:
             return train(typed)
         except NnnotesError as e:
@@ -42,16 +44,28 @@ def main(argv: list[str] | None = None) -> int:
             reported = errors.the_error_reported(e)
             if reported is not None:
                 return errors.report(reported)
-            signum = getattr(e, "signum", 2)
-            print(f"interrupted by {errors.signal_name(signum)} while starting; nothing was "
-                  "written", file=sys.stderr)
-            return 128 + signum
+            return errors.report_interrupted(getattr(e, "signum", 2), "nothing was written")
         except Exception:  # noqa: BLE001 (anything else is a bug: say so)
             signals.ignore_from_now_on()
             if signals.signum is not None:  # a library turned the signal into another error
                 return errors.report_interrupted(signals.signum, "the checkpoints already "
                                                  "written are kept")
             return errors.report_bug("nnnotes.train")
+
+
+def load_libraries() -> None:
+    """Import torch and the trainer (seconds). ``torch.optim`` imports ``torch._dynamo`` the
+    first time an optimizer is made, two seconds more: that is done here too, while a Ctrl-C
+    still ends the process at once (an import interrupted by an exception can be left half
+    done by a library that catches everything)."""
+    import importlib
+
+    import nnnotes.train.runs  # noqa: F401
+
+    try:
+        importlib.import_module("torch._dynamo")
+    except ImportError:  # a torch without it: nothing to load early
+        pass
 
 
 def train(typed: dict) -> int:

@@ -6,6 +6,7 @@ Light on purpose (no torch): the command line parses and checks options with it 
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import asdict, dataclass, fields
 
@@ -78,6 +79,9 @@ class Config:
         for name in ("train_size", "threads"):
             if getattr(self, name) is not None and not count(getattr(self, name)):
                 yield name, f"must be a positive integer, got {getattr(self, name)!r}"
+        cores = os.cpu_count() or 1
+        if count(self.threads) and self.threads > cores:  # (more would crash torch)
+            yield "threads", f"must be at most {cores}, the number of CPU cores here"
         if not (number(self.lr) and self.lr > 0):
             yield "lr", f"must be a positive number, got {self.lr!r}"
         for name in ("weight_decay", "warmup"):

@@ -67,8 +67,8 @@ class RunLock:
             return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as e:
             raise WriteError(f"cannot write in {self.shown}: {e.strerror} (creating {LOCK}, the "
-                             "lock that keeps a second trainer out). Choose another --out, or "
-                             "make the folder writable", self.path, e.errno) from None
+                             "lock that keeps a second trainer out). Make the folder writable, "
+                             "or start the run with another --out", self.path, e.errno) from None
 
     def __exit__(self, *exc: object) -> None:
         if self.fd is not None:

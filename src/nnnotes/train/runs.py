@@ -177,8 +177,13 @@ def apply_changes(saved: dict, state: dict | None, changes: dict, run_dir: Path,
                   shown: Path) -> tuple[Config, list[str]]:
     """The resumed run's configuration: the saved one with the typed ``changes``; returns
     it and the changes in words (``epochs 10 (was 2)``)."""
+    changed: list[str] = []
     try:
         cfg = Config.from_dict(saved)
+        cores = os.cpu_count() or 1
+        if isinstance(cfg.threads, int) and cfg.threads > cores and "threads" not in changes:
+            changed.append(f"threads {cores} (was {cfg.threads}, more than this machine's cores)")
+            cfg.threads = cores
         cfg.check()
     except (TypeError, OptionError) as e:
         raise CheckpointError(f"{shown / 'config.json'} is not a usable run configuration "
@@ -192,7 +197,6 @@ def apply_changes(saved: dict, state: dict | None, changes: dict, run_dir: Path,
                                   f"{', '.join(flag(k) for k in differ)}: one of them was "
                                   "edited. Restore config.json (or remove it: the checkpoint's "
                                   "own configuration is then used)")
-    changed = []
     for name, value in changes.items():
         if name in ("data_dir", "out") and value:
             value = os.path.abspath(value)
@@ -221,10 +225,6 @@ def apply_changes(saved: dict, state: dict | None, changes: dict, run_dir: Path,
                           f"{' and part of the next' if partial else ''}, so --epochs must be at "
                           f"least {done + partial}. To train a shorter run, start a new one "
                           "(with another --out).")
-    cores = os.cpu_count() or 1
-    if cfg.threads and cfg.threads > cores and "threads" not in changes:
-        changed.append(f"threads {cores} (was {cfg.threads}, more than this machine's cores)")
-        cfg.threads = cores
     return cfg, changed
 
 
