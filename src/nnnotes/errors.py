@@ -120,6 +120,10 @@ class ProgramSignals:
     def ignore_from_now_on(self) -> None:
         self.quiet = True
 
+    def stopping(self, signum: int) -> None:
+        """A signal was already handled inside (by the training loop): ignore later ones."""
+        self.signum = self.signum or signum
+
     def __enter__(self) -> ProgramSignals:
         try:
             for s in self.SIGNALS:

@@ -80,7 +80,8 @@ def test_several_ctrl_c_in_quick_succession_save_once_and_exit_130(warm, data_di
     assert_no_traceback(r.err)  # no "Exception ignored ... KeyboardInterrupt"
     assert r.code in (SIGINT, 0), r.err  # 0 only if the run ended before the first arrived
     if r.code:
-        assert r.message.startswith("interrupted by SIGINT") and r.err.count("interrupted") == 1
+        assert r.message.startswith("interrupted by SIGINT at ") and "; saved " in r.message
+        assert r.err.count("interrupted") == 1 and "Resume with" in r.err
         resumed = warm.run(["--resume", out])
         assert resumed.code == 0, resumed.err
     assert json.loads((out / "metrics.json").read_text()) == finished[1]

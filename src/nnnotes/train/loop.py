@@ -23,7 +23,8 @@ import torch
 import torch.nn.functional as F
 
 from nnnotes import checkpoint, data, evaluate
-from nnnotes.errors import CheckpointError, Diverged, Interrupted, RunError, WriteError
+from nnnotes.errors import (CheckpointError, Diverged, Interrupted, ProgramSignals, RunError,
+                            WriteError)
 from nnnotes.models import MLP
 from nnnotes.train.batches import Dataset, augment, steps_per_epoch
 from nnnotes.train.config import DEFAULT_LR, Config
@@ -52,6 +53,9 @@ class StopOnSignal:
 
     def __exit__(self, *exc: object) -> None:
         for s, handler in self.previous.items():
+            if self.signum is not None and isinstance(getattr(handler, "__self__", None),
+                                                      ProgramSignals):
+                handler.__self__.stopping(self.signum)  # the command line: ignore the rest
             signal.signal(s, handler)
 
 

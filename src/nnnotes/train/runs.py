@@ -17,7 +17,8 @@ from pathlib import Path
 import torch
 
 from nnnotes import checkpoint, data, evaluate
-from nnnotes.errors import CheckpointError, Interrupted, OptionError, signal_name
+from nnnotes.errors import (CheckpointError, Interrupted, OptionError, signal_name,
+                            the_error_reported)
 from nnnotes.train.checks import check_disk, check_memory, check_sizes
 from nnnotes.train.rundir import (RunLock, check_holds_no_run, check_usable, claim_default,
                                   make_dir, resume_point, saved_config)
@@ -73,8 +74,7 @@ def run(cfg: Config, on_step: Callback | None = None,
             check_holds_no_run(Path(cfg.out), shown)
         with num_threads(cfg.threads):
             setup = load(cfg)
-            check_disk(cfg, Path(cfg.out or os.path.abspath("runs")),
-                              len(setup.data.y_train))
+            check_disk(cfg, Path(cfg.out or os.path.abspath("runs")), len(setup.data.y_train))
             if shown:
                 created = make_dir(Path(cfg.out), shown)
             else:
@@ -85,10 +85,10 @@ def run(cfg: Config, on_step: Callback | None = None,
                 with RunLock(run_dir, shown):
                     check_holds_no_run(run_dir, shown)
                     removed = checkpoint.remove_temporaries(run_dir)
-                    checkpoint.write_json(run_dir / "config.json", cfg.to_dict())
-                    stage.name = "started"
                     trainer = Trainer(cfg, run_dir, setup.device, setup.data, setup.test,
                                       on_step, on_epoch_end, shown)
+                    checkpoint.write_json(run_dir / "config.json", cfg.to_dict())
+                    stage.name = "started"
                     if removed:
                         trainer.note(removed_message(removed))
                     trainer.log(f"training on {trainer.device}: {len(trainer.data.y_train)} "
@@ -101,8 +101,8 @@ def run(cfg: Config, on_step: Callback | None = None,
                 if created and stage.name == "checking":
                     with suppress(OSError):
                         run_dir.rmdir()  # made for this run, which never started: empty
-    except KeyboardInterrupt as e:
-        raise stage.interrupted(e) from None
+    except KeyboardInterrupt as e:  # (or the error it interrupted, if it came second)
+        raise the_error_reported(e) or stage.interrupted(e) from None
 
 
 def resume(run_dir: str | Path, changes: dict | None = None, on_step: Callback | None = None,
@@ -130,13 +130,14 @@ def resume(run_dir: str | Path, changes: dict | None = None, on_step: Callback |
             with num_threads(cfg.threads):
                 setup = load(cfg, state, typed_device="device" in (changes or {}), shown=shown)
                 check_disk(cfg, run_dir, len(setup.data.y_train))
-                stale = remove_stale_results(run_dir, state, cfg)
-                checkpoint.write_json(run_dir / "config.json", cfg.to_dict())
-                stage.name = "started"
                 trainer = Trainer(cfg, run_dir, setup.device, setup.data, setup.test, on_step,
                                   on_epoch_end, shown)
                 if state is not None:
                     trainer.restore(state, source)
+                # everything is checked: from here on the run directory changes
+                stale = remove_stale_results(run_dir, state, cfg)
+                checkpoint.write_json(run_dir / "config.json", cfg.to_dict())
+                stage.name = "started"
                 had_last = (run_dir / "last.pt").exists()
                 if source is not None and source.name == "best.pt":
                     trainer.save("last")  # the same state: last.pt is the latest again
@@ -148,8 +149,8 @@ def resume(run_dir: str | Path, changes: dict | None = None, on_step: Callback |
                 trainer.fit()
                 stage.name = "finishing"
                 return trainer.finish()
-    except KeyboardInterrupt as e:
-        raise stage.interrupted(e) from None
+    except KeyboardInterrupt as e:  # (or the error it interrupted, if it came second)
+        raise the_error_reported(e) or stage.interrupted(e) from None
 
 
 def load(cfg: Config, state: dict | None = None, typed_device: bool = True,
