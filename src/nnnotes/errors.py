@@ -100,8 +100,8 @@ class ProgramSignals:
     clean-up of the first (no "Exception ignored ... KeyboardInterrupt").
 
     The training loop installs its own handler inside this one (it only sets a flag, see
-    :class:`nnnotes.train.loop.StopOnSignal`). On exit the previous handlers come back, unless
-    a signal arrived: then the process is stopping and later signals stay ignored.
+    :class:`nnnotes.train.loop.StopOnSignal`). On exit the previous handlers come back (the
+    ``__main__`` of each program then ignores signals for the last moments of the process).
     """
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -133,8 +133,6 @@ class ProgramSignals:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.signum is not None:
-            return  # stopping: a late Ctrl-C must not raise during the interpreter's exit
         for s, handler in self.previous.items():
             signal.signal(s, handler)
 
