@@ -39,12 +39,14 @@ def overfitting_history(schedule: str = OVERFITTING["schedule"], epochs: int = O
         train_loss = evaluate.loss_and_accuracy(logits, trainer.data.y_train)[0]
         val_logits, y = evaluate.predict(trainer.model, trainer.data.x_val), trainer.data.y_val
         wrong = val_logits.argmax(dim=1) != y
-        after.append((train_loss, int(wrong.sum()), F.cross_entropy(val_logits[wrong], y[wrong]).item()))
+        wrong_loss = F.cross_entropy(val_logits[wrong], y[wrong]).item()
+        after.append((train_loss, int(wrong.sum()), wrong_loss))
 
     with tempfile.TemporaryDirectory() as tmp:
         cfg = train.Config(**{**OVERFITTING, "schedule": schedule, "epochs": epochs, "seed": seed},
                            quiet=True, figures=False, threads=1, out=f"{tmp}/run")
         train.run(cfg, on_epoch_end=measure)
         rows = train.read_history(f"{tmp}/run/history.csv")
-    return tuple({**row, "train_loss_after": round(loss, 6), "val_wrong": wrong, "val_wrong_loss": round(wrong_loss, 6)}
+    return tuple({**row, "train_loss_after": round(loss, 6), "val_wrong": wrong,
+                  "val_wrong_loss": round(wrong_loss, 6)}
                  for row, (loss, wrong, wrong_loss) in zip(rows, after))
