@@ -79,6 +79,8 @@ def test_overfitting_history_has_one_row_per_epoch_and_leaves_threads_alone(data
     assert [r["epoch"] for r in rows] == list(range(1, M.OVERFITTING["epochs"] + 1))
     assert rows[-1]["train_loss"] < rows[0]["train_loss"]
     assert all(r["lr"] == M.OVERFITTING["lr"] for r in rows)        # a constant learning rate
+    n_val = round(M.OVERFITTING["train_size"] * M.OVERFITTING["val_fraction"])
+    assert all(r["val_wrong"] == round((1 - r["val_acc"]) * n_val) for r in rows)   # the validation split's
     assert torch.get_num_threads() == threads
 
 

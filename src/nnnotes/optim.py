@@ -200,7 +200,7 @@ class Adam(torch.optim.Optimizer):
                 if group["bias_correction"]:
                     m_hat = m / (1 - beta1**t)
                     v_hat = v / (1 - beta2**t)
-                else:  # the seed's version: biased towards 0 in the first steps
+                else:  # the notes' version: biased towards 0 in the first steps
                     m_hat, v_hat = m, v
                 p.sub_(lr * m_hat / (v_hat.sqrt() + eps))
         return loss

@@ -6,6 +6,8 @@ from __future__ import annotations
 import tempfile
 from functools import lru_cache
 
+import torch.nn.functional as F
+
 from nnnotes import evaluate, train
 
 # The small run: 3 epochs on 2,400 Fashion-MNIST images (600 held out for validation), one
@@ -22,21 +24,29 @@ OVERFITTING = dict(dataset="fashion-mnist", train_size=3000, val_fraction=0.2, e
 def overfitting_history(schedule: str = OVERFITTING["schedule"], epochs: int = OVERFITTING["epochs"],
                         seed: int = 0) -> tuple[dict, ...]:
     """Per-epoch history of the :data:`OVERFITTING` run (``history.csv``'s rows), each row with
-    one more number: ``train_loss_after``, the loss on the whole training split measured after
-    the epoch in evaluation mode. (``train_loss`` is the trainer's: the mean of the mini-batch
-    losses during the epoch, in training mode, while the weights were still changing.)
+    three more numbers measured after the epoch in evaluation mode: ``train_loss_after``, the loss
+    on the whole training split (``train_loss`` is the trainer's: the mean of the mini-batch
+    losses during the epoch, in training mode, while the weights were still changing), and on the
+    validation split ``val_wrong``, how many images are misclassified, and ``val_wrong_loss``,
+    their mean loss.
 
     About 6 seconds on one thread for the 25 epochs of the default.
     """
-    after: list[float] = []
+    after: list[tuple[float, int, float]] = []
 
     def measure(trainer: train.Trainer) -> None:
         logits = evaluate.predict(trainer.model, trainer.data.x_train)
-        after.append(evaluate.loss_and_accuracy(logits, trainer.data.y_train)[0])
+        train_loss = evaluate.loss_and_accuracy(logits, trainer.data.y_train)[0]
+        val_logits, y = evaluate.predict(trainer.model, trainer.data.x_val), trainer.data.y_val
+        wrong = val_logits.argmax(dim=1) != y
+        wrong_loss = F.cross_entropy(val_logits[wrong], y[wrong]).item()
+        after.append((train_loss, int(wrong.sum()), wrong_loss))
 
     with tempfile.TemporaryDirectory() as tmp:
         cfg = train.Config(**{**OVERFITTING, "schedule": schedule, "epochs": epochs, "seed": seed},
                            quiet=True, figures=False, threads=1, out=f"{tmp}/run")
         train.run(cfg, on_epoch_end=measure)
         rows = train.read_history(f"{tmp}/run/history.csv")
-    return tuple({**row, "train_loss_after": round(loss, 6)} for row, loss in zip(rows, after))
+    return tuple({**row, "train_loss_after": round(loss, 6), "val_wrong": wrong,
+                  "val_wrong_loss": round(wrong_loss, 6)}
+                 for row, (loss, wrong, wrong_loss) in zip(rows, after))
