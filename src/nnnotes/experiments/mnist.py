@@ -31,7 +31,7 @@ def overfitting_history(schedule: str = OVERFITTING["schedule"], epochs: int = O
     after: list[float] = []
 
     def measure(trainer: train.Trainer) -> None:
-        logits = evaluate.predict(trainer.model, trainer.data.x_train)
+        logits = evaluate.predict(trainer.model, trainer.data.normalize(trainer.data.x_train))
         after.append(evaluate.loss_and_accuracy(logits, trainer.data.y_train)[0])
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -119,10 +119,11 @@ class Optimizer:
                             "exp_avg": self.exp_avg[i], "exp_avg_sq": self.exp_avg_sq[i]}
             elif not self.adam and self.momentum_buffer[i] is not None:
                 state[i] = {"momentum_buffer": self.momentum_buffer[i]}
-        group = {"lr": self.lr, "weight_decay": self.weight_decay,
-                 "params": list(range(len(self.params)))}
+        group = {"lr": self.lr, "weight_decay": self.weight_decay, "maximize": False,
+                 "foreach": None if self.fused else True, "fused": self.fused or None,
+                 "differentiable": False, "params": list(range(len(self.params)))}
         if self.adam:
-            group.update(betas=BETAS, eps=EPS, amsgrad=False,
+            group.update(betas=BETAS, eps=EPS, amsgrad=False, capturable=False,
                          decoupled_weight_decay=self.kind == "adamw")
         else:
             group.update(momentum=MOMENTUM if self.kind == "momentum" else 0,
