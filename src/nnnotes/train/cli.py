@@ -39,7 +39,10 @@ def main(argv: list[str] | None = None) -> int:
             return train(typed)
         except NnnotesError as e:
             signals.ignore_from_now_on()
-            if getattr(e, "agreed", False):  # another process of the run: rank 0 says it
+            # another process of the run: rank 0 says it (every process stops at the same
+            # step, on the same signal or loss, with the same message)
+            if getattr(e, "agreed", False) or (prefix() and isinstance(
+                    e, (errors.Interrupted, errors.Diverged))):
                 return e.exit_code
             return errors.report(e, prefix())
         except KeyboardInterrupt as e:  # a second signal may have replaced the first's error

@@ -359,7 +359,9 @@ class Trainer:
         return f"On disk, {' and '.join(saved)}."
 
     def resume_command(self) -> str:
-        return f"python -m nnnotes.train --resume {self.shown}"
+        launcher = (f"torchrun --nproc_per_node={self.world.size} -m nnnotes.train"
+                    if self.world.size > 1 else "python -m nnnotes.train")
+        return f"{launcher} --resume {self.shown}"
 
     def diverged_message(self, value: float, step: int, lr: float) -> str:
         why = ("is not a number" if math.isnan(value) else "is infinite" if math.isinf(value)

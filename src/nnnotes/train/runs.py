@@ -9,6 +9,7 @@ Paths are stored absolute, so a run resumes and evaluates from any working direc
 
 from __future__ import annotations
 
+import json
 import os
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -135,6 +136,22 @@ def held_by_main(world: World, lock: RunLock, then=None):
             lock.__exit__()
 
 
+def join(world: World, device: str | None, run_dir: Path) -> None:
+    """Under torchrun, join the process group before rank 0 takes the run's lock. The device
+    decides the backend: the one typed, else the run's own (``config.json``, checked later
+    like everything else), else the CPU."""
+    if world.size == 1:
+        return
+    if device is None:
+        with suppress(OSError, ValueError, AttributeError):
+            device = json.loads((run_dir / "config.json").read_text()).get("device")
+    try:
+        chosen = choose_device(device if isinstance(device, str) else "auto")
+    except OptionError:
+        chosen = torch.device("cpu")
+    world.start(world.device(chosen))
+
+
 def threads_for(cfg: Config, world: World) -> int | None:
     """``--threads``, else: with several processes, the cores shared out among them; alone,
     ``None`` (the loop's :class:`~nnnotes.train.threads.ThreadGovernor` chooses)."""
@@ -163,6 +180,7 @@ def resume(run_dir: str | Path, changes: dict | None = None, on_step: Callback |
                               f"python -m nnnotes.train --out {shown}")
     stage, world = Stage(shown), current()
     try:
+        join(world, (changes or {}).get("device"), run_dir)
         with held_by_main(world, RunLock(run_dir, shown)):
             removed = checkpoint.remove_temporaries(run_dir) if world.main else []
             state, source = resume_point(run_dir, shown)
