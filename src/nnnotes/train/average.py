@@ -5,7 +5,7 @@ BatchNorm's running statistics alike, with the decay ramped up over the first st
 ``min(decay, (1 + n) / (10 + n))`` at step ``n``, so the average does not remember the random
 initial weights for long. It smooths out the noise of the last steps: in the recipes' runs it
 reached a given validation accuracy epochs earlier than the weights themselves, and ended
-about where they ended (``bench/recipes.json``).
+about where they ended (``bench/recipes.csv``).
 """
 
 from __future__ import annotations

@@ -282,13 +282,13 @@ def build_parser() -> argparse.ArgumentParser:
                         f"before the schedule starts (default: {d.warmup}, none)")
     g.add_argument("--label-smoothing", type=rate,
                    help="label smoothing of the cross-entropy targets, in [0, 1) "
-                        f"(default: {d.label_smoothing}, none)")
+                        f"(default: {d.label_smoothing}; 0 for none)")
     g.add_argument("--seed", type=seed,
                    help=f"random seed for weights, split, batch order and dropout "
                         f"(default: {d.seed})")
     g = p.add_argument_group("recipes")
     g.add_argument("--recipe", choices=list(RECIPES),
-                   help="a set of options chosen on the validation split (bench/recipes.json "
+                   help="a set of options chosen on the validation split (bench/recipes.csv "
                         "holds the evidence); options typed as well override it. " +
                         "; ".join(f"{name}: {RECIPE_HELP[name]} ("
                                   f"{' '.join(recipe_flags(name))})" for name in RECIPES))

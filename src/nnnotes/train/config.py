@@ -22,8 +22,9 @@ DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d+)?")  # the devices --device accepts
 MAX_SEED = 2**64 - 1  # torch.manual_seed takes 64 bits
 MAX_SHIFT = 8  # pixels: --max-shift (an image is 28 wide)
 
-# --recipe NAME: options chosen on the validation split (bench/recipes.py; the evidence is
-# bench/recipes.json, which the mnist page prints). Options typed with --recipe override it.
+# --recipe NAME: options chosen on the validation split; the evidence, validation accuracy per
+# epoch of every run of the search, is bench/recipes.csv (the mnist page prints it). Options
+# typed with --recipe override it.
 RECIPES = {
     "fast": dict(hidden=(128, 64), label_smoothing=0.1, batch_size=512, lr=4e-3, epochs=14),
     "best": dict(hidden=(512, 256), batchnorm=True, label_smoothing=0.1, optimizer="adamw",
