@@ -202,7 +202,7 @@ def sklearn_mlp(data_dir: Path, budget: float) -> dict:
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model.partial_fit(x, y, classes)
+            model.partial_fit(x, y, classes=classes)
         startup = startup or clock.now() - (time.perf_counter() - start)
         seconds.append(time.perf_counter() - start)
         at = clock.now()
