@@ -16,9 +16,14 @@ import os
 import tempfile
 import time
 
+from nnnotes.train.config import RECIPES as RECIPES_OF_THE_TRAINER
+
 RECIPES = {  # name: options, as documented (mnist.md, --help, nnnotes.experiments.mnist)
-    "defaults (adam 4e-3, cosine, 128,64, batch 512, 10 epochs)": {},
-    "best recipe": dict(hidden=(512, 256), dropout=0.3, epochs=16, batch_size=512, lr=2e-3),
+    "defaults (adam 3e-3, cosine, 256,128, label smoothing 0.1, batch 256, 10 epochs)": {},
+    "--recipe fast": RECIPES_OF_THE_TRAINER["fast"],
+    "--recipe best": RECIPES_OF_THE_TRAINER["best"],
+    "earlier best recipe": dict(hidden=(512, 256), dropout=0.3, epochs=16, batch_size=512,
+                                lr=2e-3),
     "sgd (default lr 0.1)": dict(optimizer="sgd"),
     "momentum (default lr 0.05)": dict(optimizer="momentum"),
     "adamw, weight decay 0.05": dict(optimizer="adamw", weight_decay=0.05),

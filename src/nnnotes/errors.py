@@ -179,10 +179,11 @@ def the_error_reported(e: BaseException) -> NnnotesError | None:
     return e
 
 
-def report(e: NnnotesError) -> int:
+def report(e: NnnotesError, prefix: str = "") -> int:
     """Print ``e`` for the user (``error: ...``, or the interruption as it is) and return its
-    exit code."""
-    print(e if isinstance(e, Interrupted) else f"error: {e}", file=sys.stderr, flush=True)
+    exit code. ``prefix`` names the process (``rank 1: `` under torchrun)."""
+    print(prefix + (str(e) if isinstance(e, Interrupted) else f"error: {e}"), file=sys.stderr,
+          flush=True)
     return e.exit_code
 
 

@@ -27,14 +27,26 @@ from nnnotes.errors import (CheckpointError, NnnotesError, ProgramSignals,  # no
 from nnnotes.models import MLP  # noqa: E402
 
 
-def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 10_000) -> torch.Tensor:
-    """Logits of ``model`` on ``x``, in eval mode and without building a graph."""
+def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 10_000,
+            tta: bool = False) -> torch.Tensor:
+    """Logits of ``model`` on ``x``, in eval mode and without building a graph. With ``tta``
+    (test-time augmentation), the mean of the logits of each image and of its mirror image."""
     was_training = model.training
     model.eval()  # Dropout off, BatchNorm uses its running statistics
     with torch.inference_mode():
         logits = torch.cat([model(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+        if tta:
+            for i in range(0, len(x), batch_size):
+                chunk = x[i:i + batch_size]
+                logits[i:i + batch_size] += model(mirror(chunk))
+            logits /= 2
     model.train(was_training)
     return logits
+
+
+def mirror(x: torch.Tensor) -> torch.Tensor:
+    """Rows of 28x28 images ``[B, 784]`` mirrored left to right."""
+    return x.view(len(x), data.SIDE, data.SIDE).flip(2).reshape(len(x), -1)
 
 
 def loss_and_accuracy(logits: torch.Tensor, target: torch.Tensor) -> tuple[float, float]:
@@ -61,31 +73,50 @@ def confusion_matrix(predicted: torch.Tensor, target: torch.Tensor,
 
 
 def normalize(images: torch.Tensor, mean: float, std: float) -> torch.Tensor:
-    """``uint8 [N, 28, 28]`` images to ``float32 [N, 784]``, scaled to [0, 1] then standardized."""
-    x = images.reshape(len(images), -1).float().div_(255)
-    return x.sub_(mean).div_(std)
+    """``uint8`` images ``[N, 28, 28]`` (or rows ``[N, 784]``) to ``float32 [N, 784]``: scaled
+    to [0, 1], then standardized with ``mean`` and ``std``, in one multiply and one subtract."""
+    x = images.reshape(len(images), -1).float()
+    return x.mul_(1 / (255 * std)).sub_(mean / std)
 
 
 def report(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, classes: list[str],
            mean: float, std: float, out_dir: Path | None = None,
-           device: torch.device | str = "cpu") -> dict:
+           device: torch.device | str = "cpu", tta: bool = False) -> dict:
     """Test metrics of ``model``; with ``out_dir``, also write the confusion and error figures."""
-    logits = predict(model, normalize(images, mean, std).to(device)).cpu()
+    metrics, predicted = test_metrics(model, images, labels, classes, mean, std, device, tta)
+    if out_dir is not None:
+        draw_figures(out_dir, metrics, images, predicted, labels, classes)
+    return metrics
+
+
+def test_metrics(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
+                 classes: list[str], mean: float, std: float,
+                 device: torch.device | str = "cpu",
+                 tta: bool = False) -> tuple[dict, torch.Tensor]:
+    """Loss, accuracy, errors, per-class accuracy and confusion matrix of ``model`` on a test
+    split, and its predicted classes."""
+    logits = predict(model, normalize(images, mean, std).to(device), tta=tta).cpu()
     loss, acc = loss_and_accuracy(logits, labels)
     predicted = logits.argmax(1)
     matrix = confusion_matrix(predicted, labels, len(classes))
     per_class = (matrix.diag() / matrix.sum(1).clamp(min=1)).tolist()
-    if out_dir is not None:
-        from nnnotes import plots  # matplotlib: imported only to draw (it takes ~0.6 s)
+    metrics = {"test_loss": round(loss, 6), "test_acc": round(acc, 6),
+               "test_errors": int((predicted != labels).sum()),
+               "per_class_acc": {c: round(a, 4) for c, a in zip(classes, per_class)},
+               "confusion_matrix": matrix.tolist()}
+    return metrics, predicted
 
-        checkpoint.write_figure(plots.plot_confusion(matrix, classes),
-                                out_dir / "confusion_matrix.png", plots.DPI)
-        checkpoint.write_figure(plots.plot_misclassified(images, predicted, labels, classes),
-                                out_dir / "misclassified.png", plots.DPI)
-    return {"test_loss": round(loss, 6), "test_acc": round(acc, 6),
-            "test_errors": int((predicted != labels).sum()),
-            "per_class_acc": {c: round(a, 4) for c, a in zip(classes, per_class)},
-            "confusion_matrix": matrix.tolist()}
+
+def draw_figures(out_dir: Path, metrics: dict, images: torch.Tensor, predicted: torch.Tensor,
+                 labels: torch.Tensor, classes: list[str]) -> None:
+    """``confusion_matrix.png`` and ``misclassified.png`` of a test evaluation."""
+    from nnnotes import plots  # matplotlib: imported only to draw (it takes ~0.6 s)
+
+    matrix = torch.tensor(metrics["confusion_matrix"])
+    checkpoint.write_figure(plots.plot_confusion(matrix, classes),
+                            out_dir / "confusion_matrix.png", plots.DPI)
+    checkpoint.write_figure(plots.plot_misclassified(images, predicted, labels, classes),
+                            out_dir / "misclassified.png", plots.DPI)
 
 
 def model_from_checkpoint(state: dict, path: str | Path = "the checkpoint") -> nn.Module:
@@ -145,7 +176,7 @@ def evaluate_run(run_dir: str | Path, which: str = "best", data_dir: str | None 
     images, labels = data.load(cfg["dataset"], "test", data_dir or cfg.get("data_dir"))
     try:
         metrics = report(model, images, labels, list(data.CLASSES[cfg["dataset"]]), mean, std,
-                         run_dir)
+                         run_dir, tta=bool(cfg.get("tta", False)))
         if state["history"]:
             from nnnotes import plots
 

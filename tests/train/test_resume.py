@@ -86,9 +86,9 @@ def test_options_a_resume_cannot_change_are_refused_unless_they_equal_the_runs_o
     refused, other_out, same = (warm.run(args) for args in (
         ["--resume", run, "--hidden", "64"],
         ["--resume", run, "--out", tmp_path / "elsewhere"],
-        ["--resume", run, "--hidden", "128,64", "--lr", "0.004"]))
+        ["--resume", run, "--hidden", "256,128", "--lr", "0.003"]))
     assert refused.code == EXIT_USAGE and "--hidden cannot change when a run is resumed" \
-        in refused.err and "hidden 128,64" in refused.err
+        in refused.err and "hidden 256,128" in refused.err
     assert other_out.code == EXIT_USAGE and "stays in its own directory" in other_out.err
     assert same.code == 0 and "the run is complete (2 of 2 epochs)" in same.err, same.err
 

@@ -96,8 +96,9 @@ def test_ctrl_c_before_training_writes_nothing(warm, data_dir, tmp_path):
     run.send_signal(signal.SIGINT)
     r = run.wait()
     assert_no_traceback(r.err)
-    if r.code == SIGINT and "before training started" in r.err:
-        assert r.message == "interrupted by SIGINT before training started; nothing was written"
+    if r.code == SIGINT and "nothing was written" in r.err:  # (a busy machine: still parsing)
+        assert r.message in ("interrupted by SIGINT before training started; nothing was written",
+                             "interrupted by SIGINT while starting; nothing was written")
         assert not out.exists()
     else:  # a fast machine was already training: it saved and said how to resume
         assert r.code == SIGINT and "--resume" in r.err, r.err

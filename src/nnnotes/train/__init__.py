@@ -8,11 +8,15 @@ The program in the order it runs, one module per part:
 * :mod:`~nnnotes.train.rundir`: the run directory's lock, its name, what a kill leaves in it;
 * :mod:`~nnnotes.train.checks`: sizes, memory and disk space, checked before training starts;
 * :mod:`~nnnotes.train.optimization`: the device and threads, the optimizer, the schedule;
+  :mod:`~nnnotes.train.threads`: the thread count chosen from the free cores;
 * :mod:`~nnnotes.train.batches`: the IDX files decoded once (:mod:`nnnotes.data`), split into
-  training and validation, standardised, augmented per batch;
+  training and validation, kept as bytes, standardised and augmented per batch;
+* :mod:`~nnnotes.train.distributed`: several processes under torchrun (data parallelism);
 * :mod:`~nnnotes.train.loop`: :class:`Trainer`: ``model.train()``, one optimizer step per
-  mini-batch, the loss read with ``.item()`` (a number, not a graph), validation in
-  ``model.eval()`` and ``torch.inference_mode()`` after every epoch, ``best.pt`` and ``last.pt``,
+  mini-batch, the losses kept on the device and read every 32 steps
+  (:mod:`~nnnotes.train.guard`), an average of the weights (:mod:`~nnnotes.train.average`),
+  validation in ``model.eval()`` and ``torch.inference_mode()`` after every epoch, ``best.pt``
+  and ``last.pt``,
   the test set once at the end, on the best epoch's model;
 * :mod:`~nnnotes.train.outputs`: ``history.csv`` and the final line.
 

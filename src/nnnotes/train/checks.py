@@ -24,9 +24,10 @@ EXTRA_FILES = 2 ** 20  # config, history, metrics and the three figures: well un
 TEST_IMAGES = 10_000
 
 
-def check_sizes(cfg: Config, available: int) -> tuple[int, int]:
+def check_sizes(cfg: Config, available: int, processes: int = 1) -> tuple[int, int]:
     """The numbers of training and validation images; :class:`OptionError` when ``--train-size``
-    asks for more images than the split has, or leaves no training or validation image."""
+    asks for more images than the split has, or leaves no training or validation image, or
+    when ``processes`` (torchrun) cannot each get a part of every mini-batch."""
     if cfg.train_size is not None and cfg.train_size > available:
         raise OptionError(f"--train-size {cfg.train_size}: the training split of {cfg.dataset} "
                           f"has only {available} images; use --train-size {available} or less "
@@ -40,6 +41,13 @@ def check_sizes(cfg: Config, available: int) -> tuple[int, int]:
     if cfg.batchnorm and n - n_val < 2:
         raise OptionError("--batchnorm needs at least 2 training images (it normalises over "
                           "the batch); use a larger --train-size")
+    least = (2 if cfg.batchnorm else 1) * processes
+    if processes > 1 and min(cfg.batch_size, n - n_val) < least:
+        raise OptionError(f"--batch-size {cfg.batch_size} with {n - n_val} training images "
+                          f"cannot be shared out among {processes} processes: each trains on "
+                          f"its part of every mini-batch, which needs at least {least} images"
+                          f"{' (BatchNorm needs 2 per process)' if cfg.batchnorm else ''}; use "
+                          f"--batch-size {least} or more, or fewer processes")
     return n - n_val, n_val
 
 
@@ -64,7 +72,7 @@ def memory_needed(cfg: Config, n_images: int, n_train: int) -> dict[str, int]:
     p = parameter_count(cfg)
     batch = min(cfg.batch_size + 1, n_train)
     return {
-        "model": FLOAT * p * (2 + OPTIMIZER_STATES[cfg.optimizer]),
+        "model": FLOAT * p * (2 + OPTIMIZER_STATES[cfg.optimizer] + (cfg.ema > 0)),
         "checkpoint": 2 * checkpoint_bytes(cfg, n_train),
         "activations": FLOAT * max(batch * (2 * PIXELS + 6 * sum(cfg.hidden) + 4 * NUM_CLASSES),
                                    TEST_IMAGES * 3 * max(cfg.hidden)),

@@ -20,7 +20,8 @@ from pathlib import Path
 from nnnotes import errors
 from nnnotes.errors import (EXIT_CODES, EXIT_OK, ExitAtOnceOnSignals, NnnotesError,
                             ProgramSignals)
-from nnnotes.train.config import DATASETS, DEFAULT_LR, DEVICE, MAX_SEED, Config
+from nnnotes.train.config import (DATASETS, DEFAULT_LR, DEVICE, MAX_SEED, MAX_SHIFT,
+                                  RECIPE_HELP, RECIPES, Config)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,52 +39,72 @@ def main(argv: list[str] | None = None) -> int:
             return train(typed)
         except NnnotesError as e:
             signals.ignore_from_now_on()
-            return errors.report(e)
+            # another process of the run: rank 0 says it (every process stops at the same
+            # step, on the same signal or loss, with the same message)
+            if getattr(e, "agreed", False) or (prefix() and isinstance(
+                    e, (errors.Interrupted, errors.Diverged))):
+                return e.exit_code
+            return errors.report(e, prefix())
         except KeyboardInterrupt as e:  # a second signal may have replaced the first's error
             signals.ignore_from_now_on()
             reported = errors.the_error_reported(e)
             if reported is not None:
                 return errors.report(reported)
             return errors.report_interrupted(getattr(e, "signum", 2), "nothing was written")
-        except Exception:  # noqa: BLE001 (anything else is a bug: say so)
+        except Exception as e:  # noqa: BLE001 (anything else is a bug: say so)
             signals.ignore_from_now_on()
             if signals.signum is not None:  # a library turned the signal into another error
                 return errors.report_interrupted(signals.signum, "the checkpoints already "
                                                  "written are kept")
+            if prefix() and type(e).__name__ in ("RuntimeError", "DistBackendError"):
+                return errors.report(errors.RunError(  # a collective failed: a peer ended
+                    f"stopped: another process of the run ended ({str(e).splitlines()[0]}); "
+                    "rank 0 says why"), prefix())
             return errors.report_bug("nnnotes.train")
 
 
 def load_libraries() -> None:
-    """Import torch and the trainer (seconds). ``torch.optim`` imports ``torch._dynamo`` the
-    first time an optimizer is made, two seconds more: that is done here too, while a Ctrl-C
-    still ends the process at once (an import interrupted by an exception can be left half
-    done by a library that catches everything)."""
-    import importlib
-
+    """Import torch and the trainer (a second or two), while a Ctrl-C still ends the process
+    at once (an import interrupted by an exception can be left half done by a library that
+    catches everything). ``torch._dynamo`` is not among them: the trainer's optimizers do not
+    need it (:mod:`nnnotes.train.optimization`), and only ``--compile`` loads it."""
     import nnnotes.train.runs  # noqa: F401
 
-    try:
-        importlib.import_module("torch._dynamo")
-    except ImportError:  # a torch without it: nothing to load early
-        pass
+
+def prefix() -> str:
+    """``rank N: `` before the messages of a process other than torchrun's rank 0."""
+    from nnnotes.train.distributed import rank
+
+    return f"rank {rank()}: " if rank() else ""
+
+
+def with_recipe(typed: dict) -> dict:
+    """The options of ``--recipe NAME`` under those typed (a typed option wins)."""
+    name = typed.get("recipe")
+    return {**RECIPES[name], **typed} if name else typed
 
 
 def train(typed: dict) -> int:
     """Run or resume as ``typed`` asks (torch is imported here, not at the top)."""
     run_dir = typed.pop("resume", None)
     if run_dir is None:
-        cfg = Config(**typed)
+        cfg = Config(**with_recipe(typed))
         cfg.check()  # before torch loads: a wrong combination answers at once
     from nnnotes.train.outputs import summary
     from nnnotes.train.runs import resume, run
 
-    if run_dir is None:
-        metrics, quiet = run(cfg), cfg.quiet
-        shown = typed.get("out") or os.path.relpath(cfg.out)  # runs/<dataset>-<date>-<time>
-    else:
-        metrics, shown = resume(run_dir, typed), run_dir
-        quiet = Config.from_dict(json.loads(Path(run_dir, "config.json").read_text())).quiet
-    if quiet:  # otherwise the trainer has printed it
+    from nnnotes.train.distributed import current
+
+    try:
+        if run_dir is None:
+            metrics, quiet = run(cfg), cfg.quiet
+            shown = typed.get("out") or os.path.relpath(cfg.out)  # runs/<dataset>-<date>-<time>
+        else:
+            metrics, shown = resume(run_dir, typed), run_dir
+            quiet = Config.from_dict(json.loads(Path(run_dir, "config.json").read_text())).quiet
+    finally:
+        current().stop()
+    if quiet and not prefix():  # otherwise the trainer has printed it
         print(summary(metrics, shown), flush=True)
     return EXIT_OK
 
@@ -158,6 +179,27 @@ def path(text: str) -> str:
     return text
 
 
+def shift_pixels(text: str) -> int:
+    value = positive_int(text)
+    if value > MAX_SHIFT:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_SHIFT} pixels, got {text}")
+    return value
+
+
+def recipe_flags(name: str) -> list[str]:
+    """A recipe as the options it stands for: ``--hidden 128,64 --epochs 14``."""
+    flags = []
+    for key, value in RECIPES[name].items():
+        flag = "--" + key.replace("_", "-")
+        if value is True:
+            flags.append(flag)
+        else:
+            shown = ",".join(map(str, value)) if isinstance(value, tuple) else f"{value:g}" \
+                if isinstance(value, float) else str(value)
+            flags += [flag, shown]
+    return flags
+
+
 def hidden_sizes(text: str) -> tuple[int, ...]:
     try:
         sizes = tuple(int(s) for s in text.split(",") if s.strip())
@@ -179,6 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "validation accuracy is kept and evaluated once on the test set.",
         epilog="Outputs in the run directory: config.json, history.csv, metrics.json, "
                "curves.png, confusion_matrix.png, misclassified.png, best.pt, last.pt. "
+               "Data-parallel on several processes: torchrun --nproc_per_node=N -m "
+               "nnnotes.train [options] (--batch-size is the batch of all of them). "
                "Ctrl-C or SIGTERM saves last.pt; continue with --resume RUN_DIR. The run stops "
                "if the loss becomes NaN or infinite or exceeds 100 times its first value. "
                "Evaluate a saved run again with: python -m nnnotes.evaluate RUN_DIR. "
@@ -204,11 +248,20 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--dropout", type=rate,
                    help="Dropout probability after every hidden ReLU (default: 0, none)")
     g.add_argument("--batchnorm", action="store_true", help="BatchNorm1d before every hidden ReLU")
-    g.add_argument("--augment", choices=["none", "shift", "flip"],
-                   help="data augmentation of the training batches, drawn anew every epoch: "
-                        "none; shift (move each image by a random 0-2 pixels in each "
-                        "direction); or flip (mirror a random half of the images left to "
-                        f"right) (default: {d.augment})")
+    g.add_argument("--augment", choices=["none", "shift", "flip", "shift+flip"],
+                   help="data augmentation of the training batches, drawn anew for every "
+                        "batch: none; shift (move the images by up to --max-shift pixels in "
+                        "each direction); flip (mirror half of the images left to right); or "
+                        f"both (default: {d.augment})")
+    g.add_argument("--max-shift", type=shift_pixels,
+                   help=f"the largest shift of --augment shift, in pixels (default: "
+                        f"{d.max_shift})")
+    g.add_argument("--ema", type=rate, metavar="DECAY",
+                   help="validate, keep and test an exponential moving average of the "
+                        "weights with this decay per step, e.g. 0.998 (default: 0, none)")
+    g.add_argument("--tta", action="store_true",
+                   help="test-time augmentation: validate and test on each image and its "
+                        "mirror image, averaging the two outputs")
     g = p.add_argument_group("optimization")
     g.add_argument("--epochs", type=positive_int, help=f"number of epochs (default: {d.epochs})")
     g.add_argument("--batch-size", type=positive_int,
@@ -229,17 +282,29 @@ def build_parser() -> argparse.ArgumentParser:
                         f"before the schedule starts (default: {d.warmup}, none)")
     g.add_argument("--label-smoothing", type=rate,
                    help="label smoothing of the cross-entropy targets, in [0, 1) "
-                        f"(default: {d.label_smoothing}, none)")
+                        f"(default: {d.label_smoothing}; 0 for none)")
     g.add_argument("--seed", type=seed,
                    help=f"random seed for weights, split, batch order and dropout "
                         f"(default: {d.seed})")
+    g = p.add_argument_group("recipes")
+    g.add_argument("--recipe", choices=list(RECIPES),
+                   help="a set of options chosen on the validation split (bench/recipes.csv "
+                        "holds the evidence); options typed as well override it. " +
+                        "; ".join(f"{name}: {RECIPE_HELP[name]} ("
+                                  f"{' '.join(recipe_flags(name))})" for name in RECIPES))
     g = p.add_argument_group("run")
     g.add_argument("--device", type=device,
                    help="auto (CUDA, then Apple MPS, then CPU), cpu, cuda, cuda:1 or mps "
                         f"(default: {d.device})")
     g.add_argument("--threads", type=threads,
                    help="CPU threads for PyTorch, at most the number of cores (default: "
-                        "PyTorch's choice)")
+                        "chosen from the cores that are free, measured at the start and again "
+                        "when training slows down; under torchrun, the cores shared out)")
+    g.add_argument("--bf16", action="store_true",
+                   help="compute the forward pass in bfloat16 (torch.autocast); fast on GPUs "
+                        "and on CPUs with bfloat16 instructions")
+    g.add_argument("--compile", action="store_true",
+                   help="torch.compile the model (the first steps take longer to compile)")
     g.add_argument("--out", type=path,
                    help="run directory: a new or empty folder, owned by this process while it "
                         "runs (default: runs/<dataset>-<date>-<time>, a name no other run has)")

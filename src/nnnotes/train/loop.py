@@ -28,8 +28,12 @@ from nnnotes.errors import (CheckpointError, Diverged, Interrupted, ProgramSigna
 from nnnotes.models import MLP
 from nnnotes.train.batches import Dataset, augment, steps_per_epoch
 from nnnotes.train.config import DEFAULT_LR, Config
+from nnnotes.train.distributed import World
 from nnnotes.train.optimization import learning_rate, make_optimizer
-from nnnotes.train.outputs import summary, write_history
+from nnnotes.train.guard import READ_EVERY, LossWindow
+from nnnotes.train.outputs import progress_bar, summary, write_history
+from nnnotes.train.threads import ThreadGovernor
+from nnnotes.train.average import WeightAverage
 
 Callback = Callable[["Trainer"], None]
 DIVERGENCE_FACTOR = 100  # a loss this many times its starting value means the run diverged
@@ -74,24 +78,44 @@ class Trainer:
 
     def __init__(self, cfg: Config, run_dir: Path, device: torch.device, data: Dataset,
                  test: tuple[torch.Tensor, torch.Tensor], on_step: Callback | None = None,
-                 on_epoch_end: Callback | None = None, shown: Path | None = None) -> None:
+                 on_epoch_end: Callback | None = None, shown: Path | None = None,
+                 world: World | None = None) -> None:
         self.cfg, self.run_dir, self.shown = cfg, run_dir, shown or run_dir  # shown: as typed
         self.on_step, self.on_epoch_end = on_step, on_epoch_end
         self.device, self.data, self.test = device, data, test
+        self.world = world or World()
         torch.manual_seed(cfg.seed)  # weights and dropout masks
         self.shuffle = torch.Generator().manual_seed(cfg.seed)  # batch order
         self.augmentation = torch.Generator().manual_seed((cfg.seed + 1) % 2**64)  # shifts, flips
         self.model = MLP.for_images(cfg.hidden, cfg.dropout, cfg.batchnorm).to(self.device)
         self.optimizer = make_optimizer(self.model, cfg)
+        self.averaged = WeightAverage(self.model, cfg.ema) if cfg.ema else None
+        self.network = self.world.wrap(self.model)  # what trains (DDP across processes)
+        if cfg.compile:
+            self.network = torch.compile(self.network)
         self.history: list[dict] = []
         self.epoch, self.step = 0, 0  # completed epochs; completed steps of the current one
         self.perm: torch.Tensor | None = None  # this epoch's shuffled order
         self.totals = EpochTotals()
         self.best = {"epoch": 0, "val_acc": -1.0}
         self.first_loss: float | None = None  # the divergence rule's reference
+        self.loss: torch.Tensor | None = None  # the last step's loss (on the device)
         self.on_disk: dict[str, str] = {}  # what each checkpoint file on disk holds, in words
-        self.steps_per_epoch = steps_per_epoch(len(self.data.y_train), cfg.batch_size)
+        self.steps_per_epoch = steps_per_epoch(self.train_size, cfg.batch_size, self.world.size)
         self.warmup_steps = round(cfg.warmup * self.steps_per_epoch)
+        self.window = LossWindow(device, self.world)
+        self.threads = ThreadGovernor() if (cfg.threads is None and device.type == "cpu"
+                                            and self.world.size == 1) else None
+
+    @property
+    def train_size(self) -> int:
+        return len(self.data.y_train)
+
+    @property
+    def evaluated(self) -> torch.nn.Module:
+        """The model that is validated, saved as the best and tested: the average of the
+        weights with ``--ema``, else the model that trains."""
+        return self.averaged.model if self.averaged is not None else self.model
 
     # --- the loop, in the order it runs -------------------------------------------------
     def fit(self) -> None:
@@ -104,8 +128,9 @@ class Trainer:
                     self.end_epoch()
                     if self.on_epoch_end:
                         self.on_epoch_end(self)
-                    if stop.signum is not None and self.epoch < self.cfg.epochs:
-                        self.interrupt(stop.signum)
+                    signum = self.window.agree_on_stop(stop.signum)
+                    if signum is not None and self.epoch < self.cfg.epochs:
+                        self.interrupt(signum)
         except WriteError as e:
             what = (f"{self.what_is_on_disk()} Files are replaced only once completely "
                     f"written, so these are intact. Free some space or fix the folder, then "
@@ -116,89 +141,134 @@ class Trainer:
             raise RunError(f"{e}. Training stopped. {what}") from None
 
     def train_epoch(self, stop: StopOnSignal) -> None:
-        """Run the remaining steps of the current epoch (all of them unless resumed)."""
+        """Run the remaining steps of the current epoch (all of them unless resumed).
+
+        Nothing in a step waits for the device: the loss and the count of correct
+        predictions stay there (:class:`LossWindow`), and are read back every
+        ``READ_EVERY`` steps, at the end of the epoch and before anything is saved, where the
+        divergence rule checks every step's loss in order."""
         cfg, d = self.cfg, self.data
+        size = cfg.batch_size
         if self.perm is None:
-            self.perm = torch.randperm(len(d.y_train), generator=self.shuffle)
+            self.perm = torch.randperm(self.train_size, generator=self.shuffle)
         perm = self.perm.to(self.device)
         total = cfg.epochs * self.steps_per_epoch
         bar = progress_bar(self.steps_per_epoch, self.step, f"epoch {self.epoch + 1}", cfg.quiet)
         start = time.perf_counter()
-        self.model.train()  # Dropout on, BatchNorm uses (and updates) batch statistics
-        for step in range(self.step, self.steps_per_epoch):
-            lr = learning_rate(cfg, self.epoch * self.steps_per_epoch + step, total,
-                               self.warmup_steps)
-            for group in self.optimizer.param_groups:
-                group["lr"] = lr
-            last = step + 1 == self.steps_per_epoch  # the last batch takes what is left
-            idx = perm[step * cfg.batch_size:None if last else (step + 1) * cfg.batch_size]
-            x = augment(d.x_train[idx], cfg.augment, d, self.augmentation)
-            y = d.y_train[idx]
-            logits = self.model(x)
-            loss = F.cross_entropy(logits, y, label_smoothing=cfg.label_smoothing)
-            value = loss.item()  # a Python float: no graph is kept alive by the running sum
-            if self.diverged(value):
-                bar.close()
-                raise Diverged(self.diverged_message(value, step, lr))
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            self.optimizer.step()
-            self.totals.loss_sum += value * len(y)
-            self.totals.correct += int((logits.argmax(1) == y).sum())
-            self.totals.seen += len(y)
-            self.step = step + 1
-            bar.update()
-            if self.on_step:
-                self.on_step(self)
-            if stop.signum is not None and self.step < self.steps_per_epoch:
-                self.totals.seconds += time.perf_counter() - start
-                bar.close()
-                self.interrupt(stop.signum)
-        bar.close()
+        self.network.train()  # Dropout on, BatchNorm uses (and updates) batch statistics
+        if self.threads:
+            self.threads.restart()
+        try:
+            for step in range(self.step, self.steps_per_epoch):
+                lr = learning_rate(cfg, self.epoch * self.steps_per_epoch + step, total,
+                                   self.warmup_steps)
+                self.optimizer.lr = lr
+                first = step * size  # the last batch takes what is left
+                end = self.train_size if step + 1 == self.steps_per_epoch else first + size
+                a, b = self.world.shard(first, end)  # this process's part of the batch
+                idx = perm[a:b]
+                x = augment(d.x_train.index_select(0, idx), cfg.augment, cfg.max_shift,
+                            self.augmentation, a - first, end - first)
+                y = d.y_train.index_select(0, idx)
+                with torch.autocast(self.device.type, torch.bfloat16, enabled=cfg.bf16):
+                    logits = self.network(d.normalize(x))
+                summed = F.cross_entropy(logits.float(), y, label_smoothing=cfg.label_smoothing,
+                                         reduction="sum")
+                # the mean over the whole mini-batch (DDP averages the processes' gradients)
+                loss = summed * (self.world.size / (end - first))
+                self.optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                self.optimizer.step()
+                if self.averaged is not None:
+                    self.averaged.update(self.epoch * self.steps_per_epoch + step + 1)
+                self.loss = loss.detach()
+                self.window.add(step, end - first, lr, summed.detach(), logits.argmax(1) == y)
+                self.step = step + 1
+                self.window.signum = stop.signum  # sent to the other processes at each read
+                if self.window.full:
+                    self.read_losses()
+                bar.update()
+                if self.threads:
+                    self.threads.step()
+                if self.on_step:
+                    self.on_step(self)
+                signum = stop.signum if self.world.size == 1 else self.window.stop
+                if signum is not None and self.step < self.steps_per_epoch:
+                    self.read_losses()
+                    self.totals.seconds += time.perf_counter() - start
+                    self.interrupt(signum)
+            self.read_losses()
+        finally:
+            bar.close()
         self.totals.seconds += time.perf_counter() - start
+
+    def read_losses(self) -> None:
+        """Read the steps' losses back from the device and apply the divergence rule to each,
+        in order: the first that breaks it stops the run, as if checked at its own step."""
+        for step, n, lr, loss_sum, correct in self.window.read():
+            value = loss_sum / n
+            if self.diverged(value):
+                raise Diverged(self.diverged_message(value, step, lr))
+            self.totals.loss_sum += value * n
+            self.totals.correct += correct
+            self.totals.seen += n
 
     def end_epoch(self) -> dict:
         """Validate, record history, save ``best`` (if improved) and ``last``."""
-        logits = evaluate.predict(self.model, self.data.x_val)
+        logits = evaluate.predict(self.evaluated, self.data.x_val, tta=self.cfg.tta)
         val_loss, val_acc = evaluate.loss_and_accuracy(logits, self.data.y_val)
         t = self.totals
         self.epoch += 1
         row = {"epoch": self.epoch, "train_loss": round(t.loss_sum / t.seen, 6),
                "train_acc": round(t.correct / t.seen, 6), "val_loss": round(val_loss, 6),
-               "val_acc": round(val_acc, 6), "lr": self.optimizer.param_groups[0]["lr"],
+               "val_acc": round(val_acc, 6), "lr": self.optimizer.lr,
                "seconds": round(t.seconds, 3)}
         self.history.append(row)
         self.step, self.perm, self.totals = 0, None, EpochTotals()
         improved = val_acc > self.best["val_acc"]
         if improved:
             self.best = {"epoch": self.epoch, "val_acc": val_acc}
-            self.save("best")
-        self.save("last")
-        write_history(self.run_dir / "history.csv", self.history)
+        failed = None
+        try:
+            if improved:
+                self.save("best")
+            self.save("last")
+            if self.world.main:
+                write_history(self.run_dir / "history.csv", self.history)
+        except WriteError as e:
+            failed = e
+        self.world.agree(failed)
+        threads = f"  {torch.get_num_threads()} thr" if self.threads else ""
         self.log(f"epoch {self.epoch:3d}/{self.cfg.epochs}  train loss {row['train_loss']:.4f} "
                  f"acc {row['train_acc']:.4f}  val loss {val_loss:.4f} acc {val_acc:.4f}  "
-                 f"{row['seconds']:.2f}s{'  *best' if improved else ''}")
+                 f"{row['seconds']:.2f}s{threads}{'  *best' if improved else ''}")
         return row
 
     def finish(self) -> dict:
         """Test the best checkpoint once (on the test split loaded before training); write
-        metrics and figures."""
+        the metrics, then draw the figures. Rank 0 does it; the others get its metrics."""
+        return self.world.on_main(self._finish)
+
+    def _finish(self) -> dict:
         best = checkpoint.load(self.run_dir / "best.pt", checkpoint.FOR_EVALUATION)
         model = evaluate.model_from_checkpoint(best, self.run_dir / "best.pt").to(self.device)
         images, labels = self.test
-        figures_dir = self.run_dir if self.cfg.figures else None
+        classes = list(data.CLASSES[self.cfg.dataset])
         try:
-            test = evaluate.report(model, images, labels, list(data.CLASSES[self.cfg.dataset]),
-                                   self.data.mean, self.data.std, figures_dir, self.device)
+            test, predicted = evaluate.test_metrics(model, images, labels, classes,
+                                                    self.data.mean, self.data.std,
+                                                    self.device, self.cfg.tta)
             metrics = {"dataset": self.cfg.dataset, "epochs": self.epoch,
                        "best_epoch": self.best["epoch"],
                        "best_val_acc": round(self.best["val_acc"], 6), **test}
             # history.csv again: a kill between last.pt and history.csv left it an epoch short
             write_history(self.run_dir / "history.csv", self.history)
             checkpoint.write_json(self.run_dir / "metrics.json", metrics)
-            if self.cfg.figures:
-                from nnnotes import plots  # matplotlib: imported only to draw (it takes ~0.6 s)
+            self.log(summary(metrics, self.shown))
+            if self.cfg.figures:  # after the numbers: a slow drawing delays nothing of them
+                from nnnotes import plots  # matplotlib: imported only to draw
 
+                evaluate.draw_figures(self.run_dir, metrics, images, predicted, labels, classes)
                 checkpoint.write_figure(plots.plot_history(self.history),
                                         self.run_dir / "curves.png", plots.DPI)
         except WriteError as e:
@@ -206,13 +276,14 @@ class Trainer:
                            f"are saved; only the test results are missing. Free some space or "
                            f"fix the folder, then write them with: {self.resume_command()} "
                            "(it trains nothing more)") from None
-        self.log(summary(metrics, self.shown))
         return metrics
 
     # --- checkpoints -------------------------------------------------------------------
     def state(self) -> dict:
         """Everything needed to continue exactly from here."""
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+        extra = {"trained_model": self.model.state_dict()} if self.averaged is not None else {}
+        return {"model": self.evaluated.state_dict(), **extra,
+                "optimizer": self.optimizer.state_dict(),
                 "epoch": self.epoch, "step": self.step, "perm": self.perm,
                 "partial": asdict(self.totals), "rng": checkpoint.rng_state(self.shuffle),
                 "augmentation_rng": self.augmentation.get_state(),
@@ -223,7 +294,9 @@ class Trainer:
     def restore(self, state: dict, source: Path) -> None:
         """Continue from a :meth:`state` saved earlier (in the file ``source``)."""
         try:
-            self.model.load_state_dict(state["model"])
+            self.evaluated.load_state_dict(state["model"])
+            if self.averaged is not None:
+                self.model.load_state_dict(state["trained_model"])
             self.optimizer.load_state_dict(state["optimizer"])
             self.epoch, self.step, self.perm = state["epoch"], state["step"], state["perm"]
             self.totals, self.best = EpochTotals(**state["partial"]), dict(state["best"])
@@ -240,8 +313,10 @@ class Trainer:
         self.on_disk[source.stem] = self.position()
 
     def save(self, name: str) -> Path:
+        """Write ``best.pt`` or ``last.pt`` (rank 0; the other processes only keep count)."""
         path = self.run_dir / f"{name}.pt"
-        checkpoint.save(self.state(), path)
+        if self.world.main:
+            checkpoint.save(self.state(), path)
         self.on_disk[name] = self.position()
         return path
 
@@ -262,7 +337,12 @@ class Trainer:
     def interrupt(self, signum: int) -> None:
         name, where = signal.Signals(signum).name, self.position()
         try:
-            path = self.save("last")
+            failed = None
+            try:
+                path = self.save("last")
+            except WriteError as e:
+                failed = e
+            self.world.agree(failed)
         except WriteError as e:
             raise Interrupted(f"interrupted by {name} at {where}, but last.pt could not be "
                               f"saved: {e}. {self.what_is_on_disk()} Free some space, then "
@@ -279,7 +359,9 @@ class Trainer:
         return f"On disk, {' and '.join(saved)}."
 
     def resume_command(self) -> str:
-        return f"python -m nnnotes.train --resume {self.shown}"
+        launcher = (f"torchrun --nproc_per_node={self.world.size} -m nnnotes.train"
+                    if self.world.size > 1 else "python -m nnnotes.train")
+        return f"{launcher} --resume {self.shown}"
 
     def diverged_message(self, value: float, step: int, lr: float) -> str:
         why = ("is not a number" if math.isnan(value) else "is infinite" if math.isinf(value)
@@ -296,17 +378,10 @@ class Trainer:
                 f"{kept}.")
 
     def log(self, message: str) -> None:
-        if not self.cfg.quiet:
+        if not self.cfg.quiet and self.world.main:
             print(message, flush=True)
 
     def note(self, message: str) -> None:
-        """Something the user should know even with --quiet: on stderr."""
-        print(f"note: {message}", file=sys.stderr, flush=True)
-
-
-def progress_bar(total: int, initial: int, desc: str, quiet: bool):
-    """A tqdm bar on stderr, or a do-nothing stand-in when quiet or not a terminal."""
-    from tqdm import tqdm
-    disable = quiet or not sys.stderr.isatty()
-    return tqdm(total=total, initial=initial, desc=desc, leave=False, disable=disable,
-                unit="batch", dynamic_ncols=True)
+        """Something the user should know even with --quiet: on stderr (rank 0 only)."""
+        if self.world.main:
+            print(f"note: {message}", file=sys.stderr, flush=True)

@@ -1,9 +1,11 @@
-"""What a run writes besides checkpoints: ``history.csv`` (one row per epoch) and its last line."""
+"""What a run writes besides checkpoints: ``history.csv`` (one row per epoch), its last line, and
+the progress bar."""
 
 from __future__ import annotations
 
 import csv
 import io
+import sys
 from pathlib import Path
 
 from nnnotes import checkpoint
@@ -32,3 +34,22 @@ def summary(metrics: dict, run_dir: Path) -> str:
     return (f"best epoch {metrics['best_epoch']} (val acc {metrics['best_val_acc']:.4f}): "
             f"test loss {metrics['test_loss']:.4f}  test acc {metrics['test_acc']:.4f}  "
             f"-> {run_dir}")
+
+
+def progress_bar(total: int, initial: int, desc: str, quiet: bool):
+    """A tqdm bar on stderr, or a do-nothing stand-in when quiet or not a terminal."""
+    if quiet or not sys.stderr.isatty():
+        return NoBar()
+    from tqdm import tqdm
+    return tqdm(total=total, initial=initial, desc=desc, leave=False, unit="batch",
+                dynamic_ncols=True)
+
+
+class NoBar:
+    """What a progress bar does when nobody sees it."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

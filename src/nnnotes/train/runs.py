@@ -9,8 +9,9 @@ Paths are stored absolute, so a run resumes and evaluates from any working direc
 
 from __future__ import annotations
 
+import json
 import os
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,10 @@ from nnnotes.train.rundir import (RunLock, check_holds_no_run, check_usable, cla
 from nnnotes.train.batches import Dataset, prepare
 from nnnotes.train.config import RESUME_MAY_CHANGE, Config, flag
 from nnnotes.train.loop import Callback, Trainer
+
+from nnnotes.train.distributed import World, current
 from nnnotes.train.optimization import choose_device, learning_rate, num_threads
+from nnnotes.train.threads import cores
 
 
 @dataclass
@@ -61,8 +65,12 @@ class Stage:
 def run(cfg: Config, on_step: Callback | None = None,
         on_epoch_end: Callback | None = None) -> dict:
     """Train a new run in ``cfg.out`` (default ``runs/<dataset>-<date>-<time>``, a name no
-    other run has) and return its final metrics. Raises the errors of :mod:`nnnotes.errors`."""
+    other run has) and return its final metrics. Raises the errors of :mod:`nnnotes.errors`.
+
+    Under torchrun every process runs this; rank 0 alone creates, locks and writes the run
+    directory, and tells the others what it found (:mod:`nnnotes.train.distributed`)."""
     cfg.check()
+    world = current()
     shown = Path(cfg.out) if cfg.out else None
     cfg.out = os.path.abspath(cfg.out) if cfg.out else None
     cfg.data_dir = os.path.abspath(cfg.data_dir) if cfg.data_dir else None
@@ -72,37 +80,88 @@ def run(cfg: Config, on_step: Callback | None = None,
             check_usable(Path(cfg.out), shown)
             RunLock.probe(Path(cfg.out), shown)
             check_holds_no_run(Path(cfg.out), shown)
-        with num_threads(cfg.threads):
-            setup = load(cfg)
+        with num_threads(threads_for(cfg, world)):
+            setup = load(cfg, world=world)
             check_disk(cfg, Path(cfg.out or os.path.abspath("runs")), len(setup.data.y_train))
             if shown:
-                created = make_dir(Path(cfg.out), shown)
+                created = world.on_main(lambda: make_dir(Path(cfg.out), shown))
             else:
-                shown = stage.shown = claim_default(cfg.dataset)
+                shown = stage.shown = Path(world.on_main(lambda: str(claim_default(cfg.dataset))))
                 cfg.out, created = os.path.abspath(shown), True
             run_dir = Path(cfg.out)
             try:
-                with RunLock(run_dir, shown):
-                    check_holds_no_run(run_dir, shown)
-                    removed = checkpoint.remove_temporaries(run_dir)
+                with held_by_main(world, RunLock(run_dir, shown),
+                                  lambda: check_holds_no_run(run_dir, shown)):
+                    removed = checkpoint.remove_temporaries(run_dir) if world.main else []
                     trainer = Trainer(cfg, run_dir, setup.device, setup.data, setup.test,
-                                      on_step, on_epoch_end, shown)
-                    checkpoint.write_json(run_dir / "config.json", cfg.to_dict())
+                                      on_step, on_epoch_end, shown, world)
+                    if world.main:
+                        checkpoint.write_json(run_dir / "config.json", cfg.to_dict())
                     stage.name = "started"
                     if removed:
                         trainer.note(removed_message(removed))
-                    trainer.log(f"training on {trainer.device}: {len(trainer.data.y_train)} "
-                                f"training and {len(trainer.data.y_val)} validation examples "
-                                f"of {cfg.dataset} -> {shown}")
+                    trainer.log(f"training on {trainer.device}{processes(world)}: "
+                                f"{len(trainer.data.y_train)} training and "
+                                f"{len(trainer.data.y_val)} validation examples of "
+                                f"{cfg.dataset} -> {shown}")
                     trainer.fit()
                     stage.name = "finishing"
                     return trainer.finish()
             finally:
-                if created and stage.name == "checking":
+                if created and stage.name == "checking" and world.main:
                     with suppress(OSError):
                         run_dir.rmdir()  # made for this run, which never started: empty
     except KeyboardInterrupt as e:  # (or the error it interrupted, if it came second)
         raise the_error_reported(e) or stage.interrupted(e) from None
+
+
+@contextmanager
+def held_by_main(world: World, lock: RunLock, then=None):
+    """Rank 0 takes ``lock`` (and runs ``then``, a check, while holding it) and every rank
+    learns whether it could; rank 0 releases it at the end."""
+    def take() -> None:
+        lock.__enter__()
+        try:
+            if then:
+                then()
+        except BaseException:
+            lock.__exit__()
+            raise
+
+    world.on_main(take)
+    try:
+        yield
+    finally:
+        if world.main:
+            lock.__exit__()
+
+
+def join(world: World, device: str | None, run_dir: Path) -> None:
+    """Under torchrun, join the process group before rank 0 takes the run's lock. The device
+    decides the backend: the one typed, else the run's own (``config.json``, checked later
+    like everything else), else the CPU."""
+    if world.size == 1:
+        return
+    if device is None:
+        with suppress(OSError, ValueError, AttributeError):
+            device = json.loads((run_dir / "config.json").read_text()).get("device")
+    try:
+        chosen = choose_device(device if isinstance(device, str) else "auto")
+    except OptionError:
+        chosen = torch.device("cpu")
+    world.start(world.device(chosen))
+
+
+def threads_for(cfg: Config, world: World) -> int | None:
+    """``--threads``, else: with several processes, the cores shared out among them; alone,
+    ``None`` (the loop's :class:`~nnnotes.train.threads.ThreadGovernor` chooses)."""
+    if cfg.threads or world.size == 1:
+        return cfg.threads
+    return max(1, cores() // world.size)
+
+
+def processes(world: World) -> str:
+    return f", {world.size} processes (torchrun)" if world.size > 1 else ""
 
 
 def resume(run_dir: str | Path, changes: dict | None = None, on_step: Callback | None = None,
@@ -119,28 +178,38 @@ def resume(run_dir: str | Path, changes: dict | None = None, on_step: Callback |
         what = "it is not a directory" if run_dir.exists() else "it does not exist"
         raise CheckpointError(f"no run at {shown}: {what}. Start a run there with: "
                               f"python -m nnnotes.train --out {shown}")
-    stage = Stage(shown)
+    stage, world = Stage(shown), current()
     try:
-        with RunLock(run_dir, shown):
-            removed = checkpoint.remove_temporaries(run_dir)
+        join(world, (changes or {}).get("device"), run_dir)
+        with held_by_main(world, RunLock(run_dir, shown)):
+            removed = checkpoint.remove_temporaries(run_dir) if world.main else []
             state, source = resume_point(run_dir, shown)
             saved = saved_config(run_dir, shown, state)
             cfg, changed = apply_changes(saved, state, dict(changes or {}), run_dir, shown)
             stage.resuming = state is not None
-            with num_threads(cfg.threads):
-                setup = load(cfg, state, typed_device="device" in (changes or {}), shown=shown)
+            with num_threads(threads_for(cfg, world)):
+                setup = load(cfg, state, typed_device="device" in (changes or {}), shown=shown,
+                             world=world)
                 check_disk(cfg, run_dir, len(setup.data.y_train))
                 trainer = Trainer(cfg, run_dir, setup.device, setup.data, setup.test, on_step,
-                                  on_epoch_end, shown)
+                                  on_epoch_end, shown, world)
                 if state is not None:
                     trainer.restore(state, source)
-                # everything is checked: from here on the run directory changes
-                stale = remove_stale_results(run_dir, state, cfg)
-                checkpoint.write_json(run_dir / "config.json", cfg.to_dict())
-                stage.name = "started"
                 had_last = (run_dir / "last.pt").exists()
-                if source is not None and source.name == "best.pt":
-                    trainer.save("last")  # the same state: last.pt is the latest again
+                world.broadcast(None)  # every rank has read the run before rank 0 changes it
+
+                # everything is checked: from here on the run directory changes
+                def change() -> list[str]:
+                    stale = remove_stale_results(run_dir, state, cfg)
+                    checkpoint.write_json(run_dir / "config.json", cfg.to_dict())
+                    if source is not None and source.name == "best.pt":
+                        trainer.save("last")  # the same state: last.pt is the latest again
+                    return stale
+
+                stale = world.on_main(change)
+                if source is not None and source.name == "best.pt" and not world.main:
+                    trainer.on_disk["last"] = trainer.position()
+                stage.name = "started"
                 for message in resume_notes(trainer, removed, source, had_last, changed, saved,
                                             stale):
                     trainer.note(message)
@@ -154,21 +223,25 @@ def resume(run_dir: str | Path, changes: dict | None = None, on_step: Callback |
 
 
 def load(cfg: Config, state: dict | None = None, typed_device: bool = True,
-         shown: Path | None = None) -> Setup:
+         shown: Path | None = None, world: World | None = None) -> Setup:
     """The device and both splits, checked (sizes, memory) before anything is written.
     Resuming (``state``), the run's own standardisation is used, after checking that the
-    training images are the ones the run started with."""
+    training images are the ones the run started with. Under torchrun each process joins
+    the process group here, once its device is known."""
+    world = world or World()
     try:
-        device = choose_device(cfg.device)
+        device = world.device(choose_device(cfg.device))
     except OptionError as e:
         if typed_device:
             raise
         raise OptionError(f"{shown} was trained with --device {cfg.device}, which is not usable "
                           f"here ({str(e).split('(', 1)[-1].rsplit(')', 1)[0]}): resume it "
                           "with --device cpu (or --device auto)") from None
-    train = data.load(cfg.dataset, "train", cfg.data_dir, download=cfg.download)
-    test = data.load(cfg.dataset, "test", cfg.data_dir, download=cfg.download)
-    n_train, n_val = check_sizes(cfg, len(train[1]))
+    train = data.load(cfg.dataset, "train", cfg.data_dir,
+                      download=cfg.download and world.main)
+    test = data.load(cfg.dataset, "test", cfg.data_dir, download=cfg.download and world.main)
+    n_train, n_val = check_sizes(cfg, len(train[1]), world.size)
+    world.start(device)
     check_memory(cfg, device, n_train + n_val, n_train)
     saved = None if state is None else evaluate.normalization(state, shown)
     return Setup(device, prepare(cfg, device, train, saved), test)
