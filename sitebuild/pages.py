@@ -203,10 +203,28 @@ def figure_function(module: str, name: str):
     return resolve(f"sitebuild/figures/{module}.py", name)
 
 
-def source_listing(file: str, qualname: str) -> str:
-    """A fenced block with the source of ``qualname`` in ``file``, titled with the file."""
-    import inspect
+def source_of(file: str, qualname: str) -> str:
+    """The source of the function or class ``qualname`` of ``file`` as it is on disk now
+    (decorators included, dedented), read with :mod:`ast`: nothing is imported, so a server
+    that runs for hours never shows the code of a module it imported before an edit."""
+    import ast
     import textwrap
 
-    code = textwrap.dedent(inspect.getsource(resolve(file, qualname))).rstrip()
-    return f'```python title="{file}"\n{code}\n```\n'
+    path = ROOT / file
+    if not path.is_file():
+        raise LookupError(f"{file} does not exist")
+    text = path.read_text(encoding="utf-8")
+    body, node = ast.parse(text).body, None
+    for part in qualname.split("."):
+        node = next((n for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                     and n.name == part), None)
+        if node is None:
+            raise LookupError(f"{file} has no {qualname}")
+        body = node.body
+    start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+    return textwrap.dedent("\n".join(text.splitlines()[start - 1:node.end_lineno])).rstrip()
+
+
+def source_listing(file: str, qualname: str) -> str:
+    """A fenced block with the source of ``qualname`` in ``file``, titled with the file."""
+    return f'```python title="{file}"\n{source_of(file, qualname)}\n```\n'
