@@ -14,6 +14,9 @@ What Sybil has no notion of is added here (the page reading is ``sitebuild.pages
 * a ``text`` block right after a Python block must equal what that block printed
   (trailing spaces ignored; ``...`` matches anything, as doctest's ELLIPSIS);
 * ``--8<-- "x.py"`` includes ``snippets/x.py`` and runs it in the page's namespace;
+* a page whose code reads a data set (``nnnotes.data.find_split``) that its front matter does
+  not declare (``nnnotes: {data: [...]}``, see ``sitebuild.pages.declared_data``) fails, in a
+  last item of its own: its notebook would not fetch it;
 * a block that raises :class:`~nnnotes.errors.DataError` (its data set is missing) is skipped,
   and so is the rest of its page (later blocks build on it), with a one-line reason naming the
   data set and ``make data``; under CI (``CI=true``) it fails instead, as the tests of real data
@@ -41,10 +44,11 @@ from sybil.evaluators.doctest import DocTestEvaluator
 from sybil.parsers.abstract.doctest import DocTestStringParser
 from sybil.parsers.markdown import SkipParser
 
+from nnnotes import data
 from nnnotes.data import user_data_dir
 from nnnotes.errors import DataError
 from sitebuild.missing_data import dataset_of
-from sitebuild.pages import Block, expand_includes, only_includes, python_blocks
+from sitebuild.pages import Block, covers, declared_data, expand_includes, only_includes, python_blocks
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 if not os.environ.get("NNNOTES_DATA_DIR") and user_data_dir().is_dir():
@@ -56,17 +60,30 @@ SEED = 0
 MISSING_DATA = "missing data: "  # how the reason of a skip for missing data starts
 _ran: set[tuple[str, int]] = set()  # (page, line) of every block that ran
 _no_data: dict[str, dict] = {}  # page -> {"line": first block skipped, "why": ..., "blocks": count}
+_reads: set[tuple[str, str]] = set()  # (data set, split) the running page's code looked for
+
+
+def _recording(find_split):
+    def find_split_recorded(name, split, root=None):
+        if root is None:  # the search a reader's notebook would need the data for
+            _reads.add((name, split))
+        return find_split(name, split, root)
+
+    return find_split_recorded
+
+
+data.find_split = _recording(data.find_split)  # nnnotes.data.load looks up every split through it
 
 
 def under_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
-def _skip_rest_of_page(example: Example, line: int) -> None:
-    """Skip this block if an earlier block of its page lacked its data."""
+def _skip_rest_of_page(example: Example, line: int, block: bool = True) -> None:
+    """Skip this block (or check) if an earlier block of its page lacked its data."""
     skipped = _no_data.get(example.path)
     if skipped is not None and example.namespace.get("__nnnotes_no_data__"):
-        skipped["blocks"] += 1
+        skipped["blocks"] += block
         pytest.skip(f"{MISSING_DATA}follows line {skipped['line']}, which needs {skipped['why']}")
 
 
@@ -89,6 +106,7 @@ def _seed(namespace: dict) -> None:
     random.seed(SEED)
     numpy.random.seed(SEED)
     namespace["__name__"] = "__main__"
+    _reads.clear()
     namespace["__nnnotes_cwd__"] = os.getcwd()
     namespace["__nnnotes_tmp__"] = tempfile.TemporaryDirectory(prefix="nnnotes-page-")
     os.chdir(namespace["__nnnotes_tmp__"].name)
@@ -148,9 +166,28 @@ class _Doctest(DocTestEvaluator):
         return super().__call__(example)
 
 
+def _check_declared_data(example: Example) -> str | None:
+    """After the page's last block: every data set its code looked for is declared."""
+    _skip_rest_of_page(example, example.line, block=False)
+    declared = example.parsed
+    undeclared = sorted({f"{name}:{split}" for name, split in _reads if not covers(declared, name, split)})
+    if not undeclared:
+        return None
+    wanted = set(declared) | set(undeclared)
+    for name in {w.split(":")[0] for w in wanted}:
+        if {f"{name}:{split}" for split in data.SPLITS} <= wanted:  # every split: the name says it
+            wanted = {w for w in wanted if w.split(":")[0] != name} | {name}
+    wanted = sorted(wanted)
+    return (f"{Path(example.path).name}: the page's code reads {', '.join(undeclared)}, which its front matter does "
+            f"not declare (its notebook fetches only what is declared). Put at the top of the page and "
+            f"of its twin:\n---\nnnnotes:\n  data: [{', '.join(wanted)}]\n---")
+
+
 def parse_python_blocks(document: Document) -> Iterable[Region]:
-    """One region per Python block; a ``>>>`` block becomes Sybil's doctest regions."""
-    for block in python_blocks(document.text):
+    """One region per Python block; a ``>>>`` block becomes Sybil's doctest regions; a last,
+    empty region checks the data the page read against what it declares."""
+    blocks = python_blocks(document.text)
+    for block in blocks:
         if not block.is_doctest:
             yield Region(block.start, block.end, parsed=block, evaluator=_run_code)
             continue
@@ -158,6 +195,9 @@ def parse_python_blocks(document: Document) -> Iterable[Region]:
         for region in DocTestStringParser(_Doctest(block.line))(block.source, document.path):
             region.start, region.end = region.start + offset, region.end + offset
             yield region
+    if blocks:
+        end = len(document.text)
+        yield Region(end, end, parsed=declared_data(document.text), evaluator=_check_declared_data)
 
 
 class SkipWithReason(SkipParser):

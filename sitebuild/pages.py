@@ -67,6 +67,35 @@ def twin_of(page: Path) -> Path:
     raise ValueError(f"not a page: {page}")
 
 
+# --- what a page declares ------------------------------------------------------------------
+def front_matter(text: str) -> dict:
+    """The YAML front matter of a page (``---`` lines at its top), as MkDocs reads it."""
+    from mkdocs.utils.meta import get_data
+
+    return get_data(text)[1]
+
+
+def declared_data(text: str) -> list[str]:
+    """The data sets a page's code reads, as its front matter declares them::
+
+        ---
+        nnnotes:
+          data: [fashion-mnist, "mnist:test"]
+        ---
+
+    in the syntax of ``python -m nnnotes.data`` (``NAME`` or ``NAME:SPLIT``). The page's notebook
+    fetches them in its first cell; ``docs/conftest.py`` fails a page whose code reads a data
+    set it does not declare. Notebooks declare theirs in ``metadata.nnnotes.data``.
+    """
+    meta = front_matter(text).get("nnnotes") or {}
+    return list(meta.get("data") or [])
+
+
+def covers(declared: list[str], name: str, split: str) -> bool:
+    """Whether a declaration (``["fashion-mnist", "mnist:test"]``) includes a split."""
+    return name in declared or f"{name}:{split}" in declared
+
+
 # --- code blocks ---------------------------------------------------------------------------
 @dataclass
 class Block:

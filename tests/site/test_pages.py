@@ -87,7 +87,8 @@ def test_a_block_without_its_data_skips_the_rest_of_its_page_naming_the_data_set
     assert "page code blocks: 1 run, 0 skipped, 3 skipped for missing data" in run.stdout, run.stdout
     assert ("docs/p.md: 3 blocks from line 5 on: needs the mnist data set "
             "(the train split of mnist was not found)") in run.stdout, run.stdout
-    assert re.search(r"^1 passed, 3 skipped for missing data in [\d.]+s$", run.stdout, re.MULTILINE), run.stdout
+    # the 3 blocks and the check of the data the page declares (tests of their own for pytest)
+    assert re.search(r"^1 passed, 4 skipped for missing data in [\d.]+s$", run.stdout, re.MULTILINE), run.stdout
 
 
 def test_under_ci_a_block_without_its_data_fails(tmp_path: Path) -> None:
@@ -95,6 +96,21 @@ def test_under_ci_a_block_without_its_data_fails(tmp_path: Path) -> None:
     assert run.returncode == 1, run.stdout
     assert "DataError: the train split of mnist was not found" in run.stdout, run.stdout
     assert "skipped for missing data" not in run.stdout, run.stdout
+
+
+READS = '```python\nfrom nnnotes import data\n\nprint(len(data.load("mnist", "test")[1]))\n```\n\n```text\n10000\n```\n'
+
+
+def test_a_page_that_reads_a_data_set_it_does_not_declare_fails_saying_what_to_declare(tmp_path, data_dir) -> None:
+    env = {"NNNOTES_DATA_DIR": str(data_dir)}
+    undeclared = run_harness(tmp_path / "undeclared", "p.md", READS, **env)
+    assert undeclared.returncode == 1, undeclared.stdout
+    assert "p.md: the page's code reads mnist:test, which its front matter does not declare" in undeclared.stdout
+    assert "---\nnnnotes:\n  data: [mnist:test]\n---" in undeclared.stdout, undeclared.stdout
+    for declared in ("[mnist:test]", "[mnist]"):
+        run = run_harness(tmp_path / declared[1:-1].replace(":", "-"), "p.md",
+                          f"---\nnnnotes:\n  data: {declared}\n---\n\n" + READS, **env)
+        assert run.returncode == 0 and "page code blocks: 1 run" in run.stdout, run.stdout
 
 
 def test_a_skip_without_a_reason_fails(tmp_path: Path) -> None:
