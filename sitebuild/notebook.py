@@ -459,7 +459,8 @@ def from_notebook(source: dict, src_uri: str, settings: Settings, title: str) ->
     for cell in cells:
         cell.pop("id", None)
         if cell["cell_type"] == "code":
-            cell["metadata"] = {**cell.get("metadata", {}), "nnnotes": {"role": "block"}}
+            meta = cell.get("metadata", {})
+            cell["metadata"] = {**meta, "nnnotes": {**meta.get("nnnotes", {}), "role": "block"}}
         else:
             cell["source"] = LINK.sub(absolute, "".join(cell["source"]))
     if cells and cells[0]["cell_type"] == "markdown" and "".join(cells[0]["source"]).lstrip().startswith("# "):

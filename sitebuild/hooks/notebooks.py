@@ -20,6 +20,10 @@ fetch it (sitebuild/missing_data.py). Kernels talk over IPC rather than TCP
 (sitebuild/jupyter/jupyter_nbconvert_config.py), which also keeps ipykernel from warning about
 unencrypted TCP; a notebook that takes a while says how long it took.
 
+Images: nbconvert gives every image of an output the alt text "No description has been provided
+for this image"; the notebook's cells carry the real ones (``metadata.nnnotes.alt``, one per image
+the cell shows, in order), which :func:`with_alt_texts` puts in their place.
+
 Headings: mkdocs-jupyter gives a notebook's headings ASCII-only ids (a Chinese heading gets
 ``id=""``) and its table of contents ids of its own (``#_1``); :func:`with_anchors` gives every
 heading the id a Markdown page's heading would get (``sitebuild/slugs.py``) and rebuilds the
@@ -191,13 +195,28 @@ def with_anchors(html: str) -> tuple[str, list[dict]]:
     return html, nest_toc_tokens(tokens)
 
 
+NO_ALT = 'alt="No description has been provided for this image"'
+
+
+def with_alt_texts(html: str, notebook: Path) -> str:
+    """The rendered notebook with each image's alt text from its cell's ``metadata.nnnotes.alt``."""
+    from html import escape
+
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    alts = iter([alt for c in cells if c["cell_type"] == "code"
+                 for alt in c.get("metadata", {}).get("nnnotes", {}).get("alt", [])])
+    html = re.sub(re.escape(NO_ALT), lambda m: f'alt="{escape(next(alts, ""), quote=True)}"', html)
+    # inline images: not wrapped in a link to themselves for the lightbox (sitebuild/hooks/zoom.py)
+    return re.sub(r'<img (?=[^>]*src="data:)', '<img class="nnnotes-no-zoom" ', html)
+
+
 @event_priority(100)  # before the "verified" banner (sitebuild/hooks/verified.py) is added
 def on_page_content(html, page, config, files):
     src = page.file.src_uri
     if src.endswith(".ipynb"):
         from mkdocs.structure.toc import get_toc
 
-        html, tokens = with_anchors(html)
+        html, tokens = with_anchors(with_alt_texts(html, Path(page.file.abs_src_path)))
         page.toc = get_toc(tokens)
     if src not in _started:
         return html
