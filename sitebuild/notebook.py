@@ -232,6 +232,8 @@ def first_cells(settings: Settings, title: str, url: str, datasets: list[str], l
 
 
 def notebook(cells: list[dict], lang: str) -> dict:
+    """A notebook (nbformat 4.5) of ``cells``, each given an id of its own (its place)."""
+    cells = [{"id": f"cell-{i}", **{k: v for k, v in cell.items() if k != "id"}} for i, cell in enumerate(cells)]
     return {"cells": cells, "metadata": {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"}, "nnnotes": {"language": lang}},

@@ -20,15 +20,18 @@ mkdocs-static-i18n builds the Chinese site inside the English build, into the sa
 
 from __future__ import annotations
 
-import copy
 import json
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from mkdocs.plugins import event_priority
 
 ZH_INTERFACE = {'title="Permanent link"': 'title="永久链接"',
-                'title="Copy to Clipboard"': 'title="复制到剪贴板"'}
+                'title="Copy to Clipboard"': 'title="复制到剪贴板"',
+                'aria-label="Copy to Clipboard"': 'aria-label="复制到剪贴板"',
+                '<span class="notice" hidden="">Copied!</span>': '<span class="notice" hidden="">已复制！</span>',
+                '<span class="notice" hidden>Copied!</span>': '<span class="notice" hidden>已复制！</span>'}
 _english_404: list[str] = []  # the English 404 page of the running build
 
 
@@ -43,11 +46,18 @@ def on_page_content(html, page, config, files):
     return html
 
 
+def home_pages(config) -> list[dict]:
+    """The language switcher's entries for the two home pages (``/``, ``/zh/``)."""
+    i18n = config.plugins.get("i18n")
+    base = urlsplit(config.site_url or "/").path.rstrip("/")
+    return [{"name": lang.name, "link": f"{base}{lang.link}", "lang": lang.locale}
+            for lang in (i18n.config.languages if i18n else []) if lang.build]
+
+
 def on_pre_template(template, template_name, config):
     if template_name == "404.html":  # not a page: the switcher leads to the home pages
-        i18n = config.plugins.get("i18n")
-        if i18n is not None and i18n.extra_alternate:
-            config.extra["alternate"] = copy.deepcopy(i18n.extra_alternate)
+        # the i18n plugin sets the attribute of each page's (which Jinja reads before the item)
+        config.extra["alternate"] = config.extra.alternate = home_pages(config)
     return template
 
 
