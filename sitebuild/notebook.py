@@ -196,6 +196,26 @@ def site_address(settings: Settings, src_uri: str, target: str, docs: Path) -> s
 
 
 # --- cells -----------------------------------------------------------------------------------
+def quiet_last_expression(source: str) -> str:
+    """``source`` with a ``;`` after its last statement if that is an expression: Jupyter would
+    show the expression's value, which the page (run as a script by the tests) never shows."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    last = tree.body[-1] if tree.body else None
+    if not isinstance(last, ast.Expr) or (isinstance(last.value, ast.Call) and isinstance(last.value.func, ast.Name)
+                                          and last.value.func.id == "print"):
+        return source
+    lines = source.split("\n")
+    line = lines[last.end_lineno - 1]
+    cut = len(line.encode("utf-8")[: last.end_col_offset].decode("utf-8", "ignore"))
+    lines[last.end_lineno - 1] = line[:cut] + ";" + line[cut:]
+    return "\n".join(lines)
+
+
 def markdown_cell(source: str) -> dict:
     return {"cell_type": "markdown", "metadata": {}, "source": source.strip("\n")}
 
@@ -398,6 +418,7 @@ class _Converter:
                 for example in doctest.DocTestParser().get_examples(source):
                     self.code(example.source, role="block", line=block.line, doctest=example.want, **extra)
                 return
+            source = quiet_last_expression(source)
             if skip:
                 source = TEXT[self.lang]["skipped"].format(reason=skip) + "\n" + source
             self.code(source, role="block", line=block.line, **extra)
