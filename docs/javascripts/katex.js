@@ -5,18 +5,28 @@
 // (docs/stylesheets/nnnotes.css), which the keyboard can reach: it is never cut off.
 (() => {
   const root = new URL("../assets/vendor/katex/", document.currentScript.src);
-  const script = (src) => new Promise((resolve, reject) => {
-    const el = Object.assign(document.createElement("script"), { src, onload: resolve, onerror: reject });
-    document.head.appendChild(el);
+  const load = (tag, attributes) => new Promise((resolve, reject) => {
+    document.head.appendChild(Object.assign(document.createElement(tag), attributes, { onload: resolve, onerror: reject }));
   });
-  const style = (href) => document.head.appendChild(Object.assign(document.createElement("link"), { rel: "stylesheet", href }));
   let katex = null;
-  const load = () => katex ||= (style(new URL("katex.min.css", root)),
-    script(new URL("katex.min.js", root)).then(() => script(new URL("contrib/auto-render.min.js", root))));
+  const ready = () => katex ||= Promise.all([
+    load("link", { rel: "stylesheet", href: new URL("katex.min.css", root) }),  // measured below: wait for it
+    load("script", { src: new URL("katex.min.js", root) }).then(() => load("script", { src: new URL("contrib/auto-render.min.js", root) })),
+  ]);
+
+  const fit = (body) => {
+    for (const display of body.querySelectorAll(".katex-display")) {
+      display.style.fontSize = "";
+      const ratio = display.clientWidth / display.scrollWidth;
+      if (ratio < 1) display.style.fontSize = `${Math.max(0.8, Math.floor(ratio * 100) / 100)}em`;
+      if (display.scrollWidth > display.clientWidth + 1) display.tabIndex = 0;
+      else display.removeAttribute("tabindex");
+    }
+  };
 
   document$.subscribe(({ body }) => {
     if (!body.querySelector(".arithmatex")) return;
-    load().then(() => {
+    ready().then(() => {
       renderMathInElement(body, {
         delimiters: [
           { left: "$$", right: "$$", display: true },
@@ -25,13 +35,16 @@
           { left: "\\[", right: "\\]", display: true },
         ],
       });
-      for (const display of body.querySelectorAll(".katex-display")) {
-        // too wide: smaller type, down to 80 %; still too wide: it scrolls (and takes focus)
-        const fit = display.clientWidth / display.scrollWidth;
-        if (fit < 1) display.style.fontSize = `${Math.max(0.8, Math.floor(fit * 100) / 100)}em`;
-        if (display.scrollWidth > display.clientWidth + 1) display.tabIndex = 0;
-      }
-      document.documentElement.dataset.nnnotesMath = "rendered";
+      // KaTeX's fonts arrive after the first render, and change the widths: measure after them
+      document.fonts.ready.then(() => {
+        fit(body);
+        document.documentElement.dataset.nnnotesMath = "rendered";
+      });
     });
+  });
+  let resizing = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => fit(document.body), 200);
   });
 })();
