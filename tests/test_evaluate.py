@@ -40,4 +40,4 @@ def test_accuracy_counts_rows_whose_largest_logit_is_the_target():
 def test_evaluate_command_on_a_missing_run_exits_5_without_a_traceback(tmp_path, capsys):
     assert evaluate.main([str(tmp_path / "nothing")]) == 5
     err = capsys.readouterr().err
-    assert err.startswith("error: no checkpoint at") and "Traceback" not in err
+    assert err.startswith("error: no run at") and "Traceback" not in err

@@ -43,6 +43,27 @@ def test_experiment_leaves_the_callers_random_state_and_threads_alone(data_dir, 
     assert torch.get_num_threads() == threads
 
 
+def test_kaiming_init_gives_relu_weights_variance_two_over_fan_in_and_zero_biases():
+    model = N.initial_model(init="kaiming")
+    first = model[1]                               # Flatten, then the first Linear
+    assert abs(first.weight.var().item() * first.in_features - 2.0) < 0.05
+    assert torch.count_nonzero(first.bias) == 0
+    with pytest.raises(ValueError, match="init must be one of"):
+        N.initial_model(init="xavier")
+
+
+def test_initial_model_is_the_one_a_run_starts_from_and_leaves_the_random_state_alone():
+    torch.manual_seed(3)
+    expected = torch.rand(2)
+    torch.manual_seed(3)
+    a, b = N.initial_model(), N.initial_model()
+    assert torch.equal(torch.rand(2), expected)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    torch.manual_seed(N.SETUP.seed)
+    direct = N.build(N.SETUP)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), direct.parameters()))
+
+
 def test_sgd_and_adam_start_from_the_same_weights_and_adam_lowers_the_training_loss_faster(data_dir, monkeypatch):
     monkeypatch.setenv("NNNOTES_DATA_DIR", str(data_dir))
     results = O.compare_sgd_adam(n_train=200, n_test=100, epochs=2)
@@ -57,4 +78,22 @@ def test_overfitting_history_has_one_row_per_epoch_and_leaves_threads_alone(data
     rows = M.overfitting_history()
     assert [r["epoch"] for r in rows] == list(range(1, M.OVERFITTING["epochs"] + 1))
     assert rows[-1]["train_loss"] < rows[0]["train_loss"]
+    assert all(r["lr"] == M.OVERFITTING["lr"] for r in rows)        # a constant learning rate
     assert torch.get_num_threads() == threads
+
+
+def rise(rows) -> float:
+    """How far the validation loss ends above its lowest value."""
+    val = [r["val_loss"] for r in rows]
+    return val[-1] - min(val)
+
+
+def test_the_overfitting_runs_validation_loss_turns_up_and_cosine_decay_damps_the_rise(data_dir, monkeypatch):
+    """mnist.md (#evaluation) names this test: with a constant learning rate the validation loss
+    of the overfitting run climbs far above its minimum; the trainer's default cosine decay, in
+    the same 25 epochs, keeps the rise at least 0.1 smaller."""
+    monkeypatch.setenv("NNNOTES_DATA_DIR", str(data_dir))
+    constant, cosine = M.overfitting_history("constant"), M.overfitting_history("cosine")
+    assert rise(constant) > 0.25
+    assert rise(cosine) < rise(constant) - 0.1
+    assert cosine[-1]["lr"] < 1e-5 < constant[-1]["lr"]

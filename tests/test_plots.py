@@ -14,8 +14,9 @@ def test_history_plot_draws_train_and_validation_per_epoch_and_marks_the_best():
     fig = plots.plot_history(HISTORY)
     loss, acc = fig.axes
     lines = {l.get_label(): l for l in loss.get_lines()}
-    assert list(lines["train"].get_ydata()) == [r["train_loss"] for r in HISTORY]
-    assert list({l.get_label(): l for l in acc.get_lines()}["validation"].get_ydata()) == \
+    # the legend says what each curve is: a running mean, and a measurement after the epoch
+    assert list(lines["train (mean over the epoch)"].get_ydata()) == [r["train_loss"] for r in HISTORY]
+    assert list({l.get_label(): l for l in acc.get_lines()}["validation (end of epoch)"].get_ydata()) == \
         [r["val_acc"] for r in HISTORY]
     assert "epoch 3" in acc.get_title()
 

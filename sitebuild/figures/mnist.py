@@ -18,7 +18,8 @@ TEXT = {
 }
 # The words nnnotes.plots.plot_history writes, in Chinese (glossary: 轮, 交叉熵, 准确率, 验证集).
 HISTORY_ZH = translator(
-    {"train": "训练集", "validation": "验证集", "epoch": "轮", "cross-entropy loss": "交叉熵损失",
+    {"train (mean over the epoch)": "训练集（整轮平均）", "validation (end of epoch)": "验证集（每轮结束时）",
+     "train (end of epoch)": "训练集（每轮结束时）", "epoch": "轮", "cross-entropy loss": "交叉熵损失",
      "accuracy": "准确率"},
     {r"best validation accuracy ([\d.]+) \(epoch (\d+)\)": r"最佳验证准确率 \1（第 \2 轮）"})
 
@@ -33,8 +34,14 @@ def digits(lang: str = "en") -> Figure:
 
 
 def overfitting(lang: str = "en") -> Figure:
-    """Train and validation curves of a 784-256-128-10 MLP trained too long on 2,400 images."""
-    fig = plots.plot_history(overfitting_history())
+    """Train and validation curves of a 784-256-128-10 MLP trained too long on 2,400 images
+    at a constant learning rate, with the training loss also measured after each epoch."""
+    history = overfitting_history()
+    fig = plots.plot_history(history)
+    ax_loss = fig.axes[0]
+    ax_loss.plot([r["epoch"] for r in history], [r["train_loss_after"] for r in history], ":",
+                 color="gray", label="train (end of epoch)")
+    ax_loss.legend()
     fig.set_size_inches(WIDTH, 3.2)
     if lang == "zh":
         relabel(fig, HISTORY_ZH)

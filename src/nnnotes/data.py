@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import math
 import os
 import struct
 import zlib
@@ -79,9 +80,27 @@ def candidate_dirs(name: str, root: str | Path | None = None) -> list[Path]:
 def find_file(directory: Path, stem: str) -> Path | None:
     """``directory/stem`` or ``directory/stem.gz``, whichever exists (plain file first)."""
     for path in (directory / stem, directory / f"{stem}.gz"):
-        if path.is_file():
-            return path
+        try:
+            if path.is_file():
+                return path
+        except PermissionError:
+            raise unreadable_folder(directory) from None
     return None
+
+
+def check_readable(directory: Path) -> None:
+    """:class:`DataError` if ``directory`` exists but cannot be listed or entered."""
+    try:
+        exists = directory.is_dir()
+    except PermissionError:  # a parent folder cannot be entered
+        raise unreadable_folder(directory) from None
+    if exists and not os.access(directory, os.R_OK | os.X_OK):
+        raise unreadable_folder(directory)
+
+
+def unreadable_folder(directory: Path) -> DataError:
+    return DataError(f"cannot read the folder {directory}: permission denied. Make it readable "
+                     f"(e.g. chmod u+rx {directory}) or point --data-dir to another folder.")
 
 
 def find_split(name: str, split: str, root: str | Path | None = None) -> tuple[Path, Path]:
@@ -90,6 +109,7 @@ def find_split(name: str, split: str, root: str | Path | None = None) -> tuple[P
     images_stem, labels_stem = file_names(split)
     dirs = candidate_dirs(name, root)
     for d in dirs:
+        check_readable(d)
         images, labels = find_file(d, images_stem), find_file(d, labels_stem)
         if images and labels:
             return images, labels
@@ -117,9 +137,16 @@ def read_bytes(path: Path) -> bytes:
             with gzip.open(path, "rb") as f:
                 return f.read()
         return path.read_bytes()
-    except (OSError, EOFError, zlib.error) as e:  # BadGzipFile is an OSError
+    except PermissionError:
+        raise DataError(f"cannot read {path}: permission denied. Make it readable (e.g. chmod "
+                        f"u+r {path}) or point --data-dir to another copy.") from None
+    except IsADirectoryError:
+        raise DataError(f"{path} is a directory where an IDX file was expected.") from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as e:
         raise DataError(f"{path}: cannot read it as {'gzip' if path.suffix == '.gz' else 'a file'}"
                         f" ({e}); the file is truncated or corrupt, download it again.") from None
+    except OSError as e:  # an I/O error of the disk or the network file system
+        raise DataError(f"cannot read {path}: {e.strerror or e}.") from None
 
 
 def parse_idx(data: bytes, magic: int, path: Path) -> torch.Tensor:
@@ -136,10 +163,12 @@ def parse_idx(data: bytes, magic: int, path: Path) -> torch.Tensor:
         raise DataError(f"{path}: {len(data)} bytes, shorter than the {header}-byte IDX header;"
                         f" the file is truncated.")
     shape = struct.unpack(f">{ndim}I", data[4:header])
-    expected = header + int(torch.tensor(shape).prod())
+    expected = header + math.prod(shape)
     if len(data) != expected:
         raise DataError(f"{path}: {len(data)} bytes, expected {expected} for shape "
                         f"{list(shape)}; the file is truncated or corrupt.")
+    if expected == header:  # no pixels at all (0 images, or 0x0 ones): frombuffer refuses
+        return torch.empty(shape, dtype=torch.uint8)
     flat = torch.frombuffer(bytearray(data[header:]), dtype=torch.uint8)
     return flat.reshape(shape)
 
@@ -147,7 +176,10 @@ def parse_idx(data: bytes, magic: int, path: Path) -> torch.Tensor:
 def read_idx(path: Path, magic: int) -> torch.Tensor:
     """Read and decode one IDX file (``.gz`` or not); decoded files are cached in memory."""
     path = Path(path).absolute()
-    stat = path.stat()
+    try:
+        stat = path.stat()
+    except OSError as e:
+        raise DataError(f"cannot read {path}: {e.strerror}.") from None
     return _read_idx_cached(path, stat.st_mtime_ns, stat.st_size, magic).clone()
 
 
@@ -173,6 +205,7 @@ def load(name: str, split: str, root: str | Path | None = None,
         images_path, labels_path = find_split(name, split, root)
     images = read_idx(images_path, IMAGES_MAGIC)
     labels = read_idx(labels_path, LABELS_MAGIC).long()
+    check_images(images, images_path)
     if images.shape[0] != labels.shape[0]:
         raise DataError(f"{images_path} has {images.shape[0]} images but {labels_path} has "
                         f"{labels.shape[0]} labels; they must match.")
@@ -180,6 +213,16 @@ def load(name: str, split: str, root: str | Path | None = None,
         raise DataError(f"{labels_path}: label {int(labels.max())} found, expected 0 to "
                         f"{NUM_CLASSES - 1}.")
     return images, labels
+
+
+def check_images(images: torch.Tensor, path: Path) -> None:
+    """:class:`DataError` unless ``images`` holds at least one image of SIDE x SIDE pixels."""
+    if tuple(images.shape[1:]) != (SIDE, SIDE):
+        size = "x".join(map(str, images.shape[1:]))
+        raise DataError(f"{path}: images of {size} pixels, expected {SIDE}x{SIDE} (MNIST and "
+                        f"Fashion-MNIST); this is not one of their image files.")
+    if len(images) == 0:
+        raise DataError(f"{path} holds 0 images; the file is empty or was cut short when written.")
 
 
 def subsets(name: str, n_train: int, n_test: int, seed: int = 0) -> tuple[torch.Tensor, ...]:

@@ -7,16 +7,24 @@ without training, and rewrites its figures.
 from __future__ import annotations
 
 import argparse
+import math
+import signal
 import sys
 from pathlib import Path
 
-import torch
-import torch.nn.functional as F
-from torch import nn
+from nnnotes import errors
 
-from nnnotes import checkpoint, data
-from nnnotes.errors import NnnotesError
-from nnnotes.models import MLP
+if __name__ == "__main__":  # python -m nnnotes.evaluate: a Ctrl-C while torch loads exits cleanly
+    errors.exit_on_signals_while_starting()
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from torch import nn  # noqa: E402
+
+from nnnotes import checkpoint, data  # noqa: E402
+from nnnotes.errors import (CheckpointError, NnnotesError, ProgramSignals,  # noqa: E402
+                            SignalStop, WriteError)
+from nnnotes.models import MLP  # noqa: E402
 
 
 def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 10_000) -> torch.Tensor:
@@ -70,62 +78,133 @@ def report(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, classes
     if out_dir is not None:
         from nnnotes import plots  # matplotlib: imported only to draw (it takes ~0.6 s)
 
-        plots.save(plots.plot_confusion(matrix, classes), out_dir / "confusion_matrix.png")
-        plots.save(plots.plot_misclassified(images, predicted, labels, classes),
-                   out_dir / "misclassified.png")
+        checkpoint.write_figure(plots.plot_confusion(matrix, classes),
+                                out_dir / "confusion_matrix.png", plots.DPI)
+        checkpoint.write_figure(plots.plot_misclassified(images, predicted, labels, classes),
+                                out_dir / "misclassified.png", plots.DPI)
     return {"test_loss": round(loss, 6), "test_acc": round(acc, 6),
             "test_errors": int((predicted != labels).sum()),
             "per_class_acc": {c: round(a, 4) for c, a in zip(classes, per_class)},
             "confusion_matrix": matrix.tolist()}
 
 
-def model_from_checkpoint(state: dict) -> nn.Module:
-    """Rebuild the MLP a checkpoint was trained with and load its weights."""
+def model_from_checkpoint(state: dict, path: str | Path = "the checkpoint") -> nn.Module:
+    """Rebuild the MLP a checkpoint was trained with and load its weights
+    (:class:`CheckpointError` if they do not fit the architecture its config describes)."""
     cfg = state["config"]
-    model = MLP.for_images(cfg["hidden"], dropout=cfg["dropout"], batchnorm=cfg["batchnorm"])
-    model.load_state_dict(state["model"])
+    try:
+        model = MLP.for_images(cfg["hidden"], dropout=cfg["dropout"], batchnorm=cfg["batchnorm"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise CheckpointError(f"{path} has no usable model description in its config "
+                              f"({type(e).__name__}: {e}); it is not an nnnotes checkpoint"
+                              ) from None
+    try:
+        model.load_state_dict(state["model"])
+    except (RuntimeError, TypeError, AttributeError) as e:
+        first = str(e).strip().splitlines()
+        detail = first[1].strip() if len(first) > 1 else (first[0] if first else type(e).__name__)
+        sizes = "-".join(map(str, model.sizes))
+        raise CheckpointError(f"{path}: its weights do not fit the {sizes} MLP its config "
+                              f"describes ({detail}); the file was not written by nnnotes.train "
+                              "or was changed afterwards") from None
     return model
+
+
+def normalization(state: dict, path: Path) -> tuple[float, float]:
+    """The mean and standard deviation a checkpoint's run standardised its images with."""
+    value = state["normalization"]
+    if (isinstance(value, (list, tuple)) and len(value) == 2
+            and all(isinstance(v, (int, float)) and math.isfinite(v) for v in value)
+            and value[1] > 0):
+        return float(value[0]), float(value[1])
+    raise CheckpointError(f"{path}: its normalization is {value!r}, expected [mean, std] with "
+                          "std > 0; it is not an nnnotes checkpoint")
 
 
 def evaluate_run(run_dir: str | Path, which: str = "best", data_dir: str | None = None) -> dict:
     """Evaluate checkpoint ``which`` of a run on the test set; rewrite the run's figures."""
     run_dir = Path(run_dir)
-    state = checkpoint.load(run_dir / f"{which}.pt")
-    cfg = state["config"]
-    images, labels = data.load(cfg["dataset"], "test", data_dir or cfg["data_dir"])
-    mean, std = state["normalization"]
-    metrics = report(model_from_checkpoint(state), images, labels,
-                     list(data.CLASSES[cfg["dataset"]]), mean, std, run_dir)
-    if state["history"]:
-        from nnnotes import plots
+    path = run_dir / f"{which}.pt"
+    if not run_dir.is_dir():
+        what = "it is not a directory" if run_dir.exists() else "it does not exist"
+        raise CheckpointError(f"no run at {run_dir}: {what}; RUN_DIR is a directory written by "
+                              "nnnotes.train (its --out)")
+    try:
+        state = checkpoint.load(path, checkpoint.FOR_EVALUATION)
+        cfg = state["config"]
+        if cfg.get("dataset") not in data.NAMES:
+            raise CheckpointError(f"{path}: its config names no known dataset "
+                                  f"({cfg.get('dataset')!r}); it is not an nnnotes checkpoint")
+        model = model_from_checkpoint(state, path)
+        mean, std = normalization(state, path)
+    except CheckpointError as e:
+        other = "last" if which == "best" else "best"
+        raise CheckpointError(f"{e}. nnnotes.evaluate reads the {which}.pt that nnnotes.train "
+                              f"wrote in the run directory (or, with --checkpoint {other}, its "
+                              f"{other}.pt)") from None
+    images, labels = data.load(cfg["dataset"], "test", data_dir or cfg.get("data_dir"))
+    try:
+        metrics = report(model, images, labels, list(data.CLASSES[cfg["dataset"]]), mean, std,
+                         run_dir)
+        if state["history"]:
+            from nnnotes import plots
 
-        plots.save(plots.plot_history(state["history"]), run_dir / "curves.png")
-    metrics = {"checkpoint": which, "epoch": state["epoch"], **metrics}
-    checkpoint.write_json(run_dir / f"evaluation-{which}.json", metrics)
+            checkpoint.write_figure(plots.plot_history(state["history"]),
+                                    run_dir / "curves.png", plots.DPI)
+        metrics = {"checkpoint": which, "epoch": state["epoch"], **metrics}
+        checkpoint.write_json(run_dir / f"evaluation-{which}.json", metrics)
+    except WriteError as e:
+        raise WriteError(f"{e}; nnnotes.evaluate writes its results and figures into the run "
+                         "directory: make it writable or free some space (the checkpoints are "
+                         "untouched)", e.path, e.errno) from None
     return metrics
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: evaluate a saved run again. Returns the exit code."""
+    """Command line: evaluate a saved run again. Returns the exit code (errors are one
+    paragraph on stderr, never a traceback, except for a bug)."""
+    with ProgramSignals() as signals:
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as e:  # --help, or a usage error (code 2)
+            return int(e.code or 0)
+        try:
+            m = evaluate_run(args.run_dir, args.checkpoint, args.data_dir)
+        except NnnotesError as e:
+            signals.ignore_from_now_on()
+            return errors.report(e)
+        except SignalStop as e:
+            signals.ignore_from_now_on()
+            return errors.report_interrupted(e.signum, UNTOUCHED)
+        except Exception:  # noqa: BLE001
+            signals.ignore_from_now_on()
+            if signals.signum is not None:  # a library turned the signal into another error
+                return errors.report_interrupted(signals.signum, UNTOUCHED)
+            return errors.report_bug("nnnotes.evaluate")
+        print(f"{args.checkpoint} checkpoint (epoch {m['epoch']}): test loss {m['test_loss']:.4f}"
+              f"  test accuracy {m['test_acc']:.4f}  ({m['test_errors']} errors)", flush=True)
+        return 0
+
+
+UNTOUCHED = "the checkpoints are untouched and every file already rewritten is complete"
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m nnnotes.evaluate",
         description="Evaluate a saved training run on the test set again, without training: "
                     "prints the metrics, writes evaluation-<checkpoint>.json and redraws "
-                    "curves.png, confusion_matrix.png and misclassified.png in RUN_DIR.")
+                    "curves.png, confusion_matrix.png and misclassified.png in RUN_DIR.",
+        epilog=errors.EXIT_CODES)
     parser.add_argument("run_dir", metavar="RUN_DIR", help="a directory written by nnnotes.train")
     parser.add_argument("--checkpoint", choices=["best", "last"], default="best",
                         help="which checkpoint to evaluate (default: best)")
     parser.add_argument("--data-dir", help="where the dataset is (default: as when trained)")
-    args = parser.parse_args(argv)
-    try:
-        m = evaluate_run(args.run_dir, args.checkpoint, args.data_dir)
-    except NnnotesError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return e.exit_code
-    print(f"{args.checkpoint} checkpoint (epoch {m['epoch']}): test loss {m['test_loss']:.4f}  "
-          f"test accuracy {m['test_acc']:.4f}  ({m['test_errors']} errors)")
-    return 0
+    return parser
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    for s in ProgramSignals.SIGNALS:  # done: a late Ctrl-C changes nothing any more
+        signal.signal(s, signal.SIG_IGN)
+    sys.exit(code)

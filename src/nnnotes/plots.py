@@ -23,13 +23,19 @@ def save(fig: Figure, path: str | Path) -> None:
 
 
 def plot_history(history: Sequence[dict]) -> Figure:
-    """Loss and accuracy per epoch, training and validation, side by side."""
+    """Loss and accuracy per epoch, training and validation, side by side.
+
+    The training numbers are the trainer's: the mean over the epoch's mini-batches, in training
+    mode, while the weights were changing; the validation ones are measured after the epoch.
+    """
     epochs = [row["epoch"] for row in history]
     fig = Figure(figsize=(9, 3.4), layout="constrained")
     ax_loss, ax_acc = fig.subplots(1, 2)
     for ax, key in ((ax_loss, "loss"), (ax_acc, "acc")):
-        ax.plot(epochs, [r[f"train_{key}"] for r in history], "o-", ms=3, label="train")
-        ax.plot(epochs, [r[f"val_{key}"] for r in history], "o-", ms=3, label="validation")
+        ax.plot(epochs, [r[f"train_{key}"] for r in history], "o-", ms=3,
+                label="train (mean over the epoch)")
+        ax.plot(epochs, [r[f"val_{key}"] for r in history], "o-", ms=3,
+                label="validation (end of epoch)")
         ax.set_xlabel("epoch")
         ax.set_ylabel("cross-entropy loss" if key == "loss" else "accuracy")
         ax.grid(alpha=0.3)

@@ -136,6 +136,32 @@ def test_normalization_figures_plot_the_experiments_accuracies(name, variant, da
     assert drawn == [plain["train"], plain["test"], other["train"], other["test"]]
 
 
+def test_sgd_vs_adam_figure_plots_both_runs_curves(data_dir, monkeypatch):
+    from nnnotes.experiments.optimizers import compare_sgd_adam
+
+    monkeypatch.setenv("NNNOTES_DATA_DIR", str(data_dir))
+    fig = figure_function("optimizers", "sgd_vs_adam")()
+    results = compare_sgd_adam()
+    for axis, key in ((0, "loss"), (1, "acc")):
+        drawn = lines_of(fig, axis)
+        for name, curves in results.items():
+            assert drawn[f"{name} train"] == curves[f"train_{key}"]
+            assert drawn[f"{name} test"] == curves[f"test_{key}"]
+
+
+def test_overfitting_figure_plots_the_runs_history_and_the_loss_measured_after_each_epoch(data_dir, monkeypatch):
+    from nnnotes.experiments.mnist import overfitting_history
+
+    monkeypatch.setenv("NNNOTES_DATA_DIR", str(data_dir))
+    rows = overfitting_history()
+    fig = figure_function("mnist", "overfitting")()
+    loss, acc = lines_of(fig, 0), lines_of(fig, 1)
+    assert loss == {"train (mean over the epoch)": [r["train_loss"] for r in rows],
+                    "validation (end of epoch)": [r["val_loss"] for r in rows],
+                    "train (end of epoch)": [r["train_loss_after"] for r in rows]}
+    assert acc["validation (end of epoch)"] == [r["val_acc"] for r in rows]
+
+
 # --- the figure cache, and drawing with the code on disk ---------------------------------
 def load_hook():
     spec = importlib.util.spec_from_file_location("figures_hook", ROOT / "sitebuild" / "hooks" / "figures.py")

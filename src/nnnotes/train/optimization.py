@@ -9,19 +9,21 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
-from nnnotes.errors import RunError
+from nnnotes.errors import OptionError, RunError
 from nnnotes.train.config import Config
 
 
 def choose_device(name: str = "auto") -> torch.device:
-    """``auto``: CUDA if available, then Apple MPS, then CPU."""
+    """``auto``: CUDA if available, then Apple MPS, then CPU. Any other name must work here:
+    one small tensor is made on it, or :class:`OptionError` (exit 2) says why not."""
     if name != "auto":
         try:
             device = torch.device(name)
             torch.empty(1, device=device)
-        except (RuntimeError, AssertionError) as e:
-            raise RunError(f"device {name!r} is not usable here ({str(e).splitlines()[0]}); "
-                           "use --device auto or cpu") from None
+        except (RuntimeError, AssertionError, ValueError) as e:
+            reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise OptionError(f"device {name!r} is not usable here ({reason}); use --device "
+                              "auto or cpu") from None
         return device
     if torch.cuda.is_available():
         return torch.device("cuda")
