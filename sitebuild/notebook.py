@@ -19,7 +19,7 @@ A notebook page (``docs/notebooks/x.ipynb``) gets the same first cells before it
 
 Each code cell says where it comes from in its metadata (``nnnotes.role``: ``setup``, ``seed``,
 ``block`` with the page ``line``, ``exercise``; ``skip`` with the reason of a block the tests
-skip), which ``tests/site/test_notebooks.py`` uses to run every notebook and compare each cell's
+skip; ``exercise`` on a block of an exercise's question, whose output is in its solution), which ``tests/site/test_notebooks.py`` uses to run every notebook and compare each cell's
 output with what the page shows under the block.
 """
 
@@ -414,6 +414,8 @@ class _Converter:
 
             source = expand_includes(block.source, ROOT / "snippets")
             extra = {"skip": skip} if skip else {}
+            if any(c.exercise for c in self.stack):
+                extra["exercise"] = True  # a question's code: what it prints, the reader predicts
             if block.is_doctest:
                 for example in doctest.DocTestParser().get_examples(source):
                     self.code(example.source, role="block", line=block.line, doctest=example.want, **extra)

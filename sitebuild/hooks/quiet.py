@@ -38,9 +38,18 @@ class QuietSteps(logging.Filter):
         return record.levelno > logging.INFO or not record.getMessage().startswith(MKDOCS_STEPS)
 
 
-def on_config(config):
+def mute_chatty_plugins() -> None:
     for name in CHATTY:
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+# Now, as MkDocs loads the hook with the configuration: the plugins' own on_config runs before
+# this hook's (git-revision-date-localized says there that a copy without git falls back).
+mute_chatty_plugins()
+
+
+def on_config(config):
+    mute_chatty_plugins()
     steps = logging.getLogger("mkdocs.commands.build")
     if not any(type(f).__name__ == QuietSteps.__name__ for f in steps.filters):  # once per process
         steps.addFilter(QuietSteps())
