@@ -94,6 +94,7 @@ class Record:
         self.figures: dict[tuple[str, str], Missing] = {}  # (module, name) -> its data set
         self.notebooks: dict[str, Missing] = {}  # notebook src_uri -> its data set
         self.figures_checked = self.notebooks_checked = self.warned = False
+        self.warned_no_font = False  # sitebuild/hooks/figures.py: no CJK font for the Chinese figures
 
     def add(self, error: DataError, needed_by: str) -> Missing:
         message = str(error).strip()

@@ -67,6 +67,35 @@ def twin_of(page: Path) -> Path:
     raise ValueError(f"not a page: {page}")
 
 
+# --- what a page declares ------------------------------------------------------------------
+def front_matter(text: str) -> dict:
+    """The YAML front matter of a page (``---`` lines at its top), as MkDocs reads it."""
+    from mkdocs.utils.meta import get_data
+
+    return get_data(text)[1]
+
+
+def declared_data(text: str) -> list[str]:
+    """The data sets a page's code reads, as its front matter declares them::
+
+        ---
+        nnnotes:
+          data: [fashion-mnist, "mnist:test"]
+        ---
+
+    in the syntax of ``python -m nnnotes.data`` (``NAME`` or ``NAME:SPLIT``). The page's notebook
+    fetches them in its first cell; ``docs/conftest.py`` fails a page whose code reads a data
+    set it does not declare. Notebooks declare theirs in ``metadata.nnnotes.data``.
+    """
+    meta = front_matter(text).get("nnnotes") or {}
+    return list(meta.get("data") or [])
+
+
+def covers(declared: list[str], name: str, split: str) -> bool:
+    """Whether a declaration (``["fashion-mnist", "mnist:test"]``) includes a split."""
+    return name in declared or f"{name}:{split}" in declared
+
+
 # --- code blocks ---------------------------------------------------------------------------
 @dataclass
 class Block:
@@ -203,10 +232,28 @@ def figure_function(module: str, name: str):
     return resolve(f"sitebuild/figures/{module}.py", name)
 
 
-def source_listing(file: str, qualname: str) -> str:
-    """A fenced block with the source of ``qualname`` in ``file``, titled with the file."""
-    import inspect
+def source_of(file: str, qualname: str) -> str:
+    """The source of the function or class ``qualname`` of ``file`` as it is on disk now
+    (decorators included, dedented), read with :mod:`ast`: nothing is imported, so a server
+    that runs for hours never shows the code of a module it imported before an edit."""
+    import ast
     import textwrap
 
-    code = textwrap.dedent(inspect.getsource(resolve(file, qualname))).rstrip()
-    return f'```python title="{file}"\n{code}\n```\n'
+    path = ROOT / file
+    if not path.is_file():
+        raise LookupError(f"{file} does not exist")
+    text = path.read_text(encoding="utf-8")
+    body, node = ast.parse(text).body, None
+    for part in qualname.split("."):
+        node = next((n for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                     and n.name == part), None)
+        if node is None:
+            raise LookupError(f"{file} has no {qualname}")
+        body = node.body
+    start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+    return textwrap.dedent("\n".join(text.splitlines()[start - 1:node.end_lineno])).rstrip()
+
+
+def source_listing(file: str, qualname: str) -> str:
+    """A fenced block with the source of ``qualname`` in ``file``, titled with the file."""
+    return f'```python title="{file}"\n{source_of(file, qualname)}\n```\n'

@@ -1,4 +1,5 @@
-"""Shared fixtures. Real data only: the IDX files in $NNNOTES_DATA_DIR (../shared/data in CI)."""
+"""Shared fixtures. Real data only: the IDX files in $NNNOTES_DATA_DIR (../shared/data in CI), or
+where `make data` puts them (the per-user data directory, ``nnnotes.data.user_data_dir()``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from nnnotes.data import user_data_dir
 from nnnotes.experiments.mnist import SMALL
 from nnnotes.train import Config, run
 
@@ -16,15 +18,21 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    """The folder holding ``mnist/`` and ``fashion-mnist/``.
+    """The folder holding ``mnist/`` and ``fashion-mnist/``: ``$NNNOTES_DATA_DIR``, else the
+    per-user data directory that ``make data`` (``python -m nnnotes.data``) downloads into
+    (the first two places ``nnnotes.data`` looks in).
 
     Under CI (``CI=true``) a missing data set is a failure, not a skip: CI must prove the
-    tests that read real data ran.
+    tests that read real data ran. Elsewhere the skip's reason starts "missing data: " and
+    pytest's summary counts it apart (conftest.py at the root).
     """
     root = os.environ.get("NNNOTES_DATA_DIR")
-    if root and (Path(root) / "fashion-mnist").is_dir():
-        return Path(root)
-    message = f"real data not found: set NNNOTES_DATA_DIR to the folder with fashion-mnist/ (got {root!r})"
+    tried = ([Path(root)] if root else []) + [user_data_dir()]
+    for folder in tried:
+        if (folder / "fashion-mnist").is_dir():
+            return folder
+    message = (f"missing data: no fashion-mnist/ in {' or '.join(map(str, tried))}; "
+               "fetch it with `make data`")
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         pytest.fail(message)
     pytest.skip(message)

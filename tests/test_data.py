@@ -71,12 +71,12 @@ def test_loaded_tensors_are_private_copies(data_dir):
     assert int(data.load("mnist", "test", data_dir)[0][0].max()) == 255
 
 
-def test_missing_split_names_the_expected_files_and_where_it_looked(data_dir):
+def test_missing_split_names_the_expected_files_and_where_it_looked(tmp_path):
     with pytest.raises(DataError) as e:
-        data.load("mnist", "train", data_dir)
+        data.load("mnist", "train", tmp_path)  # an empty folder: no split is there
     message = str(e.value)
     assert "train split of mnist was not found" in message
-    assert "train-images-idx3-ubyte[.gz]" in message and str(data_dir / "mnist") in message
+    assert "train-images-idx3-ubyte[.gz]" in message and str(tmp_path / "mnist") in message
 
 
 def test_images_without_labels_names_the_missing_file(tmp_path):

@@ -20,6 +20,15 @@ fetch it (sitebuild/missing_data.py). Kernels talk over IPC rather than TCP
 (sitebuild/jupyter/jupyter_nbconvert_config.py), which also keeps ipykernel from warning about
 unencrypted TCP; a notebook that takes a while says how long it took.
 
+Images: nbconvert gives every image of an output the alt text "No description has been provided
+for this image"; the notebook's cells carry the real ones (``metadata.nnnotes.alt``, one per image
+the cell shows, in order), which :func:`with_alt_texts` puts in their place.
+
+Headings: mkdocs-jupyter gives a notebook's headings ASCII-only ids (a Chinese heading gets
+``id=""``) and its table of contents ids of its own (``#_1``); :func:`with_anchors` gives every
+heading the id a Markdown page's heading would get (``sitebuild/slugs.py``) and rebuilds the
+page's table of contents from them.
+
 tests/site/test_site.py fails if a built notebook page is not a rendered HTML page in each language;
 tests/site/test_hooks.py names the private parts of mkdocs-jupyter this hook relies on.
 """
@@ -31,10 +40,14 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import sys
 import time
+from html import unescape
 from pathlib import Path, PurePosixPath
+
+from markdown.extensions.toc import nest_toc_tokens
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root: `sitebuild`
 
@@ -44,6 +57,7 @@ from mkdocs.structure.files import File  # noqa: E402
 from nnnotes.errors import DataError  # noqa: E402
 from sitebuild import missing_data  # noqa: E402
 from sitebuild.pages import ROOT, language, site_pages, twin_of  # noqa: E402
+from sitebuild.slugs import slugify, unique  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.notebooks")
 JUPYTER_CONFIG = ROOT / "sitebuild" / "jupyter"  # jupyter_nbconvert_config.py: kernels over IPC
@@ -157,9 +171,53 @@ def on_page_markdown(markdown, page, config, files):
     return markdown
 
 
+HEADING = re.compile(r'<h(?P<level>[1-6]) id="(?P<id>[^"]*)">(?P<inner>.*?)</h(?P=level)>', re.DOTALL)
+
+
+def with_anchors(html: str) -> tuple[str, list[dict]]:
+    """The notebook's HTML with the site's heading ids, and its table of contents tokens."""
+    found = list(HEADING.finditer(html))
+    names = [re.sub(r'<a class="anchor-link"[^>]*>.*?</a>', "", m["inner"], flags=re.DOTALL) for m in found]
+    texts = [unescape(re.sub(r"<[^>]+>", "", name)).strip() for name in names]
+    ids = unique(slugify(t) for t in texts)
+    renamed = {m["id"]: new for m, new in zip(found, ids) if m["id"]}
+    out, last = [], 0
+    for m, new, name in zip(found, ids, names):
+        out.append(html[last:m.start()])
+        out.append(f'<h{m["level"]} id="{new}">{name}<a class="anchor-link" href="#{new}">¶</a></h{m["level"]}>')
+        last = m.end()
+    out.append(html[last:])
+    html = "".join(out)
+    # links between the notebook's own headings, written with mkdocs-jupyter's ids
+    html = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{renamed.get(m[1], m[1])}"', html)
+    tokens = [{"level": int(m["level"]), "id": new, "name": name.strip(), "children": []}
+              for m, new, name in zip(found, ids, names)]
+    return html, nest_toc_tokens(tokens)
+
+
+NO_ALT = 'alt="No description has been provided for this image"'
+
+
+def with_alt_texts(html: str, notebook: Path) -> str:
+    """The rendered notebook with each image's alt text from its cell's ``metadata.nnnotes.alt``."""
+    from html import escape
+
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    alts = iter([alt for c in cells if c["cell_type"] == "code"
+                 for alt in c.get("metadata", {}).get("nnnotes", {}).get("alt", [])])
+    html = re.sub(re.escape(NO_ALT), lambda m: f'alt="{escape(next(alts, ""), quote=True)}"', html)
+    # inline images: not wrapped in a link to themselves for the lightbox (sitebuild/hooks/zoom.py)
+    return re.sub(r'<img (?=[^>]*src="data:)', '<img class="nnnotes-no-zoom" ', html)
+
+
 @event_priority(100)  # before the "verified" banner (sitebuild/hooks/verified.py) is added
 def on_page_content(html, page, config, files):
     src = page.file.src_uri
+    if src.endswith(".ipynb"):
+        from mkdocs.structure.toc import get_toc
+
+        html, tokens = with_anchors(with_alt_texts(html, Path(page.file.abs_src_path)))
+        page.toc = get_toc(tokens)
     if src not in _started:
         return html
     seconds = time.perf_counter() - _started.pop(src)

@@ -1,7 +1,8 @@
 """A quiet build: real warnings, and a line per slow step (the figures and notebooks hooks say
 which figure or notebook took how long), nothing else.
 
-* mkdocs-jupyter and mkdocs-static-i18n report every step at INFO ("Cache hit", "Copied
+* mkdocs-jupyter, mkdocs-static-i18n, git-revision-date-localized (a page not in git yet, a
+  checkout without git: it falls back to the build date) and glightbox report every step at INFO ("Cache hit", "Copied
   jupyter file", "Building 'zh' documentation ..."): only their warnings are shown;
 * MkDocs' "Cleaning site directory" and "Building documentation to directory" go too
   ("Documentation built in N seconds" stays);
@@ -27,7 +28,8 @@ def unexpected(output: str) -> list[str]:
     return [line for line in output.splitlines() if line.strip() and not OUTPUT.fullmatch(line)]
 
 
-CHATTY = ("mkdocs.plugins.mkdocs_jupyter", "mkdocs.mkdocs-jupyter", "mkdocs.plugins.mkdocs_static_i18n")
+CHATTY = ("mkdocs.plugins.mkdocs_jupyter", "mkdocs.mkdocs-jupyter", "mkdocs.plugins.mkdocs_static_i18n",
+          "mkdocs.plugins.mkdocs_git_revision_date_localized_plugin", "mkdocs_glightbox")
 MKDOCS_STEPS = ("Cleaning site directory", "Building documentation to directory")
 
 
@@ -36,9 +38,18 @@ class QuietSteps(logging.Filter):
         return record.levelno > logging.INFO or not record.getMessage().startswith(MKDOCS_STEPS)
 
 
-def on_config(config):
+def mute_chatty_plugins() -> None:
     for name in CHATTY:
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+# Now, as MkDocs loads the hook with the configuration: the plugins' own on_config runs before
+# this hook's (git-revision-date-localized says there that a copy without git falls back).
+mute_chatty_plugins()
+
+
+def on_config(config):
+    mute_chatty_plugins()
     steps = logging.getLogger("mkdocs.commands.build")
     if not any(type(f).__name__ == QuietSteps.__name__ for f in steps.filters):  # once per process
         steps.addFilter(QuietSteps())

@@ -8,12 +8,14 @@ import importlib
 import inspect
 import pkgutil
 import re
+import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
 import torch
 from matplotlib.figure import Figure
+from mkdocs.exceptions import PluginError
 
 import sitebuild.figures
 from sitebuild.pages import DIRECTIVE, FIGURE, ROOT, figure_function, language, resolve, site_pages, source_listing
@@ -96,13 +98,16 @@ def lines_of(fig: Figure, axis: int = 0) -> dict[str, list[float]]:
 def test_activation_figure_plots_each_function_and_its_derivative():
     from nnnotes.activations import ACTIVATIONS
 
-    fig = figure_function("activations", "activations")()
-    x = torch.linspace(-4, 4, 801, dtype=torch.float64)
-    for ax, (name, (f, df, _)) in zip(fig.axes, ACTIVATIONS.items()):
-        drawn = {l.get_label(): l.get_ydata() for l in ax.get_lines()}
-        assert ax.get_title() == name
-        assert torch.equal(torch.as_tensor(drawn["f(x)"]), f(x))
-        assert torch.equal(torch.as_tensor(drawn["f'(x)"]), df(x))
+    from sitebuild.figures.activations import TEXT
+
+    for lang in ("en", "zh"):
+        fig = figure_function("activations", "activations")(lang=lang)
+        x = torch.linspace(-4, 4, 801, dtype=torch.float64)
+        for ax, (name, (f, df, _)) in zip(fig.axes, ACTIVATIONS.items()):
+            drawn = {l.get_label(): l.get_ydata() for l in ax.get_lines()}
+            assert ax.get_title() == name
+            assert torch.equal(torch.as_tensor(drawn[TEXT[lang]["f"]]), f(x))
+            assert torch.equal(torch.as_tensor(drawn[TEXT[lang]["df"]]), df(x))
 
 
 def test_depth_figure_plots_the_gradient_norm_of_every_layer():
@@ -157,7 +162,7 @@ def test_overfitting_figure_plots_the_runs_history_and_the_loss_measured_after_e
     assert acc["validation (end of epoch)"] == [r["val_acc"] for r in rows]
 
 
-# --- the figure cache ----------------------------------------------------------------------
+# --- the figure cache, and drawing with the code on disk ---------------------------------
 def load_hook():
     spec = importlib.util.spec_from_file_location("figures_hook", ROOT / "sitebuild" / "hooks" / "figures.py")
     hook = importlib.util.module_from_spec(spec)
@@ -165,23 +170,60 @@ def load_hook():
     return hook
 
 
-def test_a_figure_is_redrawn_when_any_library_file_or_its_own_module_changes(tmp_path, monkeypatch):
+def test_every_figure_module_has_its_words_in_both_languages():
+    for info in pkgutil.iter_modules(sitebuild.figures.__path__):
+        module = importlib.import_module(f"sitebuild.figures.{info.name}")
+        if hasattr(module, "TEXT"):
+            assert set(module.TEXT) == {"en", "zh"}
+            assert set(module.TEXT["en"]) == set(module.TEXT["zh"]), info.name
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_a_figure_is_redrawn_with_the_code_on_disk_when_a_dependency_changes(tmp_path, monkeypatch):
+    """What `mkdocs serve` does after an edit: the serving process imported the figure's module
+    and the library long ago (as this test process has); the redrawn figure shows the edit."""
+    import nnnotes.experiments.optimizers  # noqa: F401  (imported, as in a server that drew before)
+    import sitebuild.figures.optimizers  # noqa: F401
+
     hook = load_hook()
-    root = tmp_path / "repo"
-    for sub in ("src/nnnotes", "sitebuild/figures"):
-        (root / sub).mkdir(parents=True)
-    (root / "src/nnnotes/optim.py").write_text("x = 1\n")
-    (root / "sitebuild/figures/__init__.py").write_text("")
-    (root / "sitebuild/figures/optimizers.py").write_text("y = 1\n")
+    root = tmp_path / "repo"  # a copy of the code the figure depends on, edited below
+    shutil.copytree(ROOT / "sitebuild", root / "sitebuild", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "src" / "nnnotes", root / "src" / "nnnotes", ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(hook, "ROOT", root)
-    monkeypatch.setattr(hook, "figure_function", lambda m, n: figure_function("optimizers", "learning_rate"))
+    docs, figure = tmp_path / "docs", [("optimizers", "learning_rate", "en")]
+    svg = docs / "figures" / "optimizers" / "learning_rate.svg"
+
+    assert [a["done"] for a in hook.draw(docs, figure)] == ["figures/optimizers/learning_rate.svg"]
+    assert "lr=1.05 (too large)" in svg.read_text() and svg.stat().st_size > 1000
+    assert hook.draw(docs, figure) == []  # nothing changed: kept, no process started
+    edit(root / "src/nnnotes/experiments/optimizers.py", '"too large": 1.05', '"too large": 1.2')
+    assert hook.draw(docs, figure)  # a library file changed
+    assert "lr=1.2 (too large)" in svg.read_text() and "lr=1.05" not in svg.read_text()
+    edit(root / "sitebuild/figures/optimizers.py", '"gd": "12 steps of gradient descent from w = 1"',
+         '"gd": "twelve steps from w = 1"')
+    assert hook.draw(docs, figure)  # the figure's own module changed
+    assert "twelve steps from w = 1" in svg.read_text()
+    (root / "src/nnnotes/new_module.py").write_text("")  # a new file of the library
+    assert hook.draw(docs, figure)
+
+
+def test_a_chinese_figure_is_drawn_in_chinese_and_a_missing_glyph_is_an_error(tmp_path, monkeypatch):
+    hook = load_hook()
     docs = tmp_path / "docs"
-    assert hook.draw(docs, "optimizers", "learning_rate")          # first build: drawn
-    assert not hook.draw(docs, "optimizers", "learning_rate")      # nothing changed: kept
-    (root / "src/nnnotes/optim.py").write_text("x = 2\n")          # a library file changed
-    assert hook.draw(docs, "optimizers", "learning_rate")
-    (root / "sitebuild/figures/optimizers.py").write_text("y = 2\n")  # the figure's own module
-    assert hook.draw(docs, "optimizers", "learning_rate")
-    (root / "src/nnnotes/new_module.py").write_text("")            # a new file of the library
-    assert hook.draw(docs, "optimizers", "learning_rate")
-    assert (docs / "figures/optimizers/learning_rate.svg").stat().st_size > 1000
+    answers = hook.draw(docs, [("optimizers", "learning_rate", "zh")])
+    if answers == [{"no_font": "figures/optimizers/learning_rate.zh.svg"}]:
+        pytest.skip("no font with Chinese glyphs on this machine (apt install fonts-noto-cjk)")
+    svg = (docs / "figures/optimizers/learning_rate.zh.svg").read_text(encoding="utf-8")
+    assert "<!-- 从 w = 1 出发的 12 步梯度下降 -->" in svg and "steps" not in svg
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT / "sitebuild", root / "sitebuild", ignore=shutil.ignore_patterns("__pycache__"))
+    edit(root / "sitebuild/figures/optimizers.py", '"diverges": "w ← (1 − 2·lr)·w：lr > 1 时发散"',
+         '"diverges": r"$w$：发散"')  # Chinese inside a math title: matplotlib draws boxes
+    monkeypatch.setattr(hook, "ROOT", root)
+    with pytest.raises(PluginError, match="characters without a glyph"):
+        hook.draw(docs, [("optimizers", "learning_rate", "zh")])

@@ -44,16 +44,17 @@ def test_comments_do_not_count_as_code() -> None:
     assert strip_comments("x = 1  # one\n# note\nprint('# kept')\n") == strip_comments("x = 1  # 一\nprint('# kept')\n")
 
 
-def run_harness(tmp_path: Path, name: str, text: str) -> subprocess.CompletedProcess:
+def run_harness(tmp_path: Path, name: str, text: str, **env: str) -> subprocess.CompletedProcess:
     """Run ``pytest`` with the real harness on one page written into a copy of docs/."""
     (tmp_path / "docs").mkdir(parents=True)
     shutil.copy(DOCS / "conftest.py", tmp_path / "docs" / "conftest.py")
+    shutil.copy(ROOT / "conftest.py", tmp_path / "conftest.py")
     (tmp_path / "docs" / name).write_text(text, encoding="utf-8")
     (tmp_path / "snippets").mkdir()
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", f"docs/{name}"],
         cwd=tmp_path, capture_output=True, text=True,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(ROOT), "CI": "", **env},
     )
 
 
@@ -72,6 +73,44 @@ def test_a_skip_runs_nothing_and_is_counted_with_its_reason(tmp_path: Path) -> N
     run = run_harness(tmp_path, "p.md", text)
     assert run.returncode == 0, run.stdout
     assert "page code blocks: 1 run, 1 skipped" in run.stdout and "needs CUDA" in run.stdout
+
+
+MISSING = ('```python\nprint(1)\n```\n\n```python\nfrom nnnotes import data\n\n'
+           'images, labels = data.load("mnist", "train", root="nowhere")\n```\n\n'
+           '```python\nprint(images.shape)\n```\n\n```python\n>>> labels[0]\n```\n')
+
+
+def test_a_block_without_its_data_skips_the_rest_of_its_page_naming_the_data_set(tmp_path: Path) -> None:
+    run = run_harness(tmp_path, "p.md", MISSING)
+    assert run.returncode == 0, run.stdout
+    assert "Traceback" not in run.stdout and "DataError" not in run.stdout, run.stdout
+    assert "page code blocks: 1 run, 0 skipped, 3 skipped for missing data" in run.stdout, run.stdout
+    assert ("docs/p.md: 3 blocks from line 5 on: needs the mnist data set "
+            "(the train split of mnist was not found)") in run.stdout, run.stdout
+    # the 3 blocks and the check of the data the page declares (tests of their own for pytest)
+    assert re.search(r"^1 passed, 4 skipped for missing data in [\d.]+s$", run.stdout, re.MULTILINE), run.stdout
+
+
+def test_under_ci_a_block_without_its_data_fails(tmp_path: Path) -> None:
+    run = run_harness(tmp_path, "p.md", MISSING, CI="true")
+    assert run.returncode == 1, run.stdout
+    assert "DataError: the train split of mnist was not found" in run.stdout, run.stdout
+    assert "skipped for missing data" not in run.stdout, run.stdout
+
+
+READS = '```python\nfrom nnnotes import data\n\nprint(len(data.load("mnist", "test")[1]))\n```\n\n```text\n10000\n```\n'
+
+
+def test_a_page_that_reads_a_data_set_it_does_not_declare_fails_saying_what_to_declare(tmp_path, data_dir) -> None:
+    env = {"NNNOTES_DATA_DIR": str(data_dir)}
+    undeclared = run_harness(tmp_path / "undeclared", "p.md", READS, **env)
+    assert undeclared.returncode == 1, undeclared.stdout
+    assert "p.md: the page's code reads mnist:test, which its front matter does not declare" in undeclared.stdout
+    assert "---\nnnnotes:\n  data: [mnist:test]\n---" in undeclared.stdout, undeclared.stdout
+    for declared in ("[mnist:test]", "[mnist]"):
+        run = run_harness(tmp_path / declared[1:-1].replace(":", "-"), "p.md",
+                          f"---\nnnnotes:\n  data: {declared}\n---\n\n" + READS, **env)
+        assert run.returncode == 0 and "page code blocks: 1 run" in run.stdout, run.stdout
 
 
 def test_a_skip_without_a_reason_fails(tmp_path: Path) -> None:

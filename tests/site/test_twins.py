@@ -3,7 +3,7 @@
 Rule: the twins' Python blocks are identical once comments are removed (comments may be
 translated; strings may not, so printed output is the same in both languages), the output
 blocks shown under them are identical, they include the same snippets and insert the same
-generated diagrams. Notebooks: the same code cells.
+generated diagrams, and declare the same data sets (front matter). Notebooks: the same code cells.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sitebuild.pages import DIRECTIVE, FIGURE, ROOT, is_chinese, read_blocks, site_pages, strip_comments, twin_of
+from sitebuild.pages import DIRECTIVE, FIGURE, ROOT, declared_data, is_chinese, read_blocks, site_pages, strip_comments, twin_of
 
 DOCS = ROOT / "docs"
 PAGES = site_pages(DOCS)
@@ -41,6 +41,7 @@ def _code(page: Path) -> dict:
         "snippets": [name for b in blocks for name in b.includes],
         "figures": FIGURE.findall(text),
         "inserted diagrams and listings": DIRECTIVE.findall(text),
+        "data sets declared": declared_data(text),
     }
 
 
