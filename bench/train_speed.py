@@ -331,6 +331,40 @@ def report(results: dict) -> None:
           f"{results['load']} before and after")
 
 
+def seconds_to(epochs: list[dict], target: float) -> float:
+    """Seconds from process start to the first epoch at ``target`` test accuracy (inf: never)."""
+    return next((e["seconds"] for e in epochs if e["test_acc"] >= target), float("inf"))
+
+
+def goals(results: dict) -> None:
+    """The goals of issue 15 against one invocation's results: goal, measured, met or not."""
+    rows, whole = results["contestants"], results["whole"]
+    d, w = rows["defaults"], whole["defaults"]
+    d_epoch = median(d["epoch_seconds"])
+    learner = rows["learner-style loop"]
+    speedup = d["samples"] / d_epoch / (learner["samples"] / median(learner["epoch_seconds"]))
+    fast = seconds_to(rows["recipe fast"]["epochs"], 0.89)
+    best = seconds_to(rows["recipe best"]["epochs"], 0.91)
+    busy = median(results["busy"]["epoch_seconds"]) / d_epoch
+    checks = [
+        ("defaults: test accuracy >= 89.5%", f"{w['test_acc']:.4f}", w["test_acc"] >= 0.895),
+        ("defaults: whole command <= 10 s", f"{w['seconds']:.1f} s", w["seconds"] <= 10),
+        ("defaults: >= 15x the learner's samples/s", f"{speedup:.1f}x", speedup >= 15),
+        ("--recipe fast: 89% within 8 s", f"{fast:.1f} s", fast <= 8),
+        ("--recipe best: 91.0% within 60 s",
+         f"{best:.1f} s" if best < float("inf") else
+         f"never (best {max(e['test_acc'] for e in rows['recipe best']['epochs']):.4f})",
+         best <= 60),
+        ("start-up to the first step <= 2.2 s", f"{d['startup']:.2f} s", d["startup"] <= 2.2),
+        ("one busy core: epoch <= 2x quiet", f"{busy:.2f}x", busy <= 2),
+        ("epoch <= 2x its matrix products", f"{d_epoch / d['matmul_seconds']:.2f}x",
+         d_epoch / d["matmul_seconds"] <= 2),
+        ("peak RSS of a default run <= 850 MB", f"{w['rss_mb']:.0f} MB", w["rss_mb"] <= 850),
+    ]
+    for goal, measured, met in checks:
+        print(f"{goal:42}{measured:>22}  {'met' if met else 'NOT met'}")
+
+
 def machine() -> str:
     import torch
 
@@ -350,7 +384,9 @@ def main() -> None:
     parser.add_argument("--part", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.report:
-        report(json.loads(Path(args.report).read_text()))
+        saved = json.loads(Path(args.report).read_text())
+        report(saved)
+        goals(saved)
         return
     data_dir = Path(args.data_dir).absolute()
     if args.part:
@@ -384,6 +420,7 @@ def main() -> None:
     results["load"] = " / ".join(load)
     Path(args.save).write_text(json.dumps(results, indent=1) + "\n")
     report(results)
+    goals(results)
 
 
 if __name__ == "__main__":
