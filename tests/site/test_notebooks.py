@@ -25,10 +25,15 @@ import pytest
 from built import DOCS, page_dir
 
 from sitebuild.notebook import notebook_name
-from sitebuild.pages import read_blocks, site_pages
+from sitebuild.pages import is_chinese, read_blocks, site_pages, strip_comments, twin_of
 
 pytestmark = pytest.mark.site
 PAGES = site_pages(DOCS)
+# A Chinese page's code is its English twin's (tests/site/test_twins.py), so its notebook's code
+# cells are compared with the English notebook's below instead of being run a second time; the
+# notebook pages (.ipynb) have code of their own in each language and are run in both.
+RUN = [p for p in PAGES if p.suffix == ".ipynb" or not is_chinese(p)]
+TWINNED = [p for p in PAGES if p.suffix == ".md" and is_chinese(p)]
 TIMING = re.compile(r"\d+(\.\d+)? ?s\b")
 
 
@@ -60,7 +65,7 @@ def run(notebook, folder: Path):
     return notebook
 
 
-@pytest.mark.parametrize("src", PAGES, ids=lambda p: str(p.relative_to(DOCS)))
+@pytest.mark.parametrize("src", RUN, ids=lambda p: str(p.relative_to(DOCS)))
 def test_the_notebook_of_a_page_runs_and_prints_what_the_page_shows(site, src, data_dir, tmp_path, monkeypatch):
     import nbformat
 
@@ -96,6 +101,18 @@ def test_the_notebook_of_a_page_runs_and_prints_what_the_page_shows(site, src, d
             if shown(cell):
                 problems.append(f"{where}: the notebook also shows {shown(cell)}, which the page does not")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("src", TWINNED, ids=lambda p: str(p.relative_to(DOCS)))
+def test_a_chinese_pages_notebook_has_the_code_cells_of_its_english_twins_notebook(site, src):
+    import nbformat
+
+    def code(page: Path) -> list[str]:
+        path = site / page_dir(page) / notebook_name(page.relative_to(DOCS).as_posix())
+        return [strip_comments(c.source) for c in nbformat.read(path, as_version=4).cells
+                if c.cell_type == "code" and c.metadata.get("nnnotes", {}).get("role") != "setup"]
+
+    assert code(src) == code(twin_of(src))
 
 
 # --- how a page becomes a notebook (no build needed) ----------------------------------------
