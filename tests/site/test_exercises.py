@@ -237,6 +237,8 @@ def test_every_solution_block_runs_on_its_own_and_prints_its_output(name: str, h
     passed = {int(line) for status, line in results if status == "PASSED"} - {data_check}
     failed = sorted(int(line) for status, line in results if status != "PASSED")
     assert not failed, f"solution blocks of docs/{name} failed at lines {failed}:\n{harness_run.stdout[-4000:]}"
+    if passed < expected and re.search(rf"^ +docs/{re.escape(name)}: \d+ blocks? from line \d+ on: needs ", harness_run.stdout, re.M):
+        pytest.skip(f"missing data: solutions of docs/{name} need a data set that is not here; fetch it with `make data`")
     assert passed == expected, f"docs/{name}: ran {sorted(passed)}, expected {sorted(expected)}"
 
 
